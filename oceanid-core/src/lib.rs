@@ -1,0 +1,6 @@
+//! oceanid-core: typed clients for Crunchy Bridge and the Postgres logic worth embedding.
+#![forbid(unsafe_code)]
+
+pub mod crunchybridge;
+pub mod http;
+pub mod postgres;

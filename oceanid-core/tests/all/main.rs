@@ -1,0 +1,7 @@
+//! oceanid-core's integration tests: one binary, one module per area.
+
+mod bridge_emulator;
+mod bridge_mock;
+mod bridge_mock_server;
+mod bridge_openapi;
+mod postgres;

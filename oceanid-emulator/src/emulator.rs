@@ -1,0 +1,267 @@
+//! Starting and stopping an emulator.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::backend::Backend;
+use crate::faults::Faults;
+use crate::idempotency::IdempotencyStore;
+use crate::postgres::PostgresError;
+use crate::seed::Seed;
+use crate::state::{AppState, Store, prepare_builtin_roles};
+use crate::{routes, server};
+
+/// The API key an emulator accepts unless told otherwise.
+pub const DEFAULT_API_KEY: &str = "cbkey_emulator";
+/// The provisioning delay unless told otherwise.
+pub const DEFAULT_PROVISION_DELAY: Duration = Duration::from_millis(50);
+
+/// Whether and which PostgreSQL the emulated clusters point at.
+#[derive(Clone, PartialEq, Eq)]
+pub enum PostgresMode {
+    /// No server: hosts and URIs are shaped like Bridge's and lead nowhere.
+    None,
+    /// Start a throwaway server (needs the PostgreSQL server binaries).
+    Auto,
+    /// Use an existing server through this superuser URL
+    /// (`postgres://user:password@host:port/db?sslmode=...`).
+    Url(String),
+}
+
+impl std::fmt::Debug for PostgresMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PostgresMode::None => f.write_str("None"),
+            PostgresMode::Auto => f.write_str("Auto"),
+            // The URL holds a password.
+            PostgresMode::Url(_) => f.write_str("Url(..)"),
+        }
+    }
+}
+
+/// How to start an emulator.
+#[derive(Clone)]
+pub struct EmulatorConfig {
+    /// Where to listen; port 0 picks a free one. Default `127.0.0.1:0`.
+    pub listen: SocketAddr,
+    /// The bearer token the API accepts. Default [`DEFAULT_API_KEY`].
+    pub api_key: String,
+    /// The PostgreSQL behind the clusters. Default [`PostgresMode::None`].
+    pub postgres: PostgresMode,
+    /// How long provisioning, upgrades and HA changes take. Default [`DEFAULT_PROVISION_DELAY`].
+    pub provision_delay: Duration,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> EmulatorConfig {
+        EmulatorConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            api_key: DEFAULT_API_KEY.to_owned(),
+            postgres: PostgresMode::None,
+            provision_delay: DEFAULT_PROVISION_DELAY,
+        }
+    }
+}
+
+impl std::fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("listen", &self.listen)
+            .field("api_key", &"[redacted]")
+            .field("postgres", &self.postgres)
+            .field("provision_delay", &self.provision_delay)
+            .finish()
+    }
+}
+
+/// Why an emulator could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmulatorError {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The API key is empty or not printable ASCII.
+    #[error("the API key must be non-empty printable ASCII without spaces")]
+    InvalidApiKey,
+    /// The throwaway PostgreSQL (`--postgres auto`) could not be started or prepared.
+    #[error("starting the throwaway PostgreSQL for `--postgres auto`: {0}")]
+    Postgres(#[source] PostgresError),
+    /// The PostgreSQL given by URL cannot be used.
+    #[error("using the PostgreSQL server: {reason}")]
+    ExternalPostgres {
+        /// What went wrong (never the URL's password).
+        reason: String,
+    },
+    /// The emulator's roles could not be set up on the PostgreSQL server.
+    #[error("preparing the emulator's roles on PostgreSQL: {reason}")]
+    PostgresRoles {
+        /// What went wrong (never a password).
+        reason: String,
+    },
+    /// The emulator's own certificate (the team CA without a server) could not be made.
+    #[error("generating the team certificate: {0}")]
+    Certificate(#[source] rcgen::Error),
+}
+
+/// A running emulator. Dropping it stops the server (and the throwaway PostgreSQL) in the
+/// background; [`shutdown`](Emulator::shutdown) waits for that.
+pub struct Emulator {
+    base_url: String,
+    app: Arc<AppState>,
+    shutdown: CancellationToken,
+    server: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("base_url", &self.base_url)
+            .field("postgres", &self.app.backend.mode())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    /// Starts an emulator: binds, seeds, and (with PostgreSQL) prepares the server's roles.
+    ///
+    /// # Errors
+    /// [`EmulatorError::Bind`] when the address is taken, [`EmulatorError::Postgres`] when the
+    /// throwaway PostgreSQL cannot start (its message says when the binaries are missing and how
+    /// to install them), [`EmulatorError::ExternalPostgres`] when the URL's server cannot be used.
+    pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
+        if config.api_key.is_empty() || !config.api_key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(EmulatorError::InvalidApiKey);
+        }
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| EmulatorError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| EmulatorError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let backend = match &config.postgres {
+            PostgresMode::None => Backend::None,
+            PostgresMode::Auto => Backend::ephemeral().await?,
+            PostgresMode::Url(url) => Backend::external(url).await?,
+        };
+        let passwords = prepare_builtin_roles(&backend)
+            .await
+            .map_err(|e| EmulatorError::PostgresRoles { reason: e.0 })?;
+        backend
+            .take_snapshot()
+            .await
+            .map_err(|e| EmulatorError::PostgresRoles { reason: e.0 })?;
+        let team_ca_pem = match backend.ca_pem() {
+            Some(pem) => pem.to_owned(),
+            None => rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
+                .map_err(EmulatorError::Certificate)?
+                .cert
+                .pem(),
+        };
+        let seed = Seed::new();
+        let store = Store::seeded(
+            &seed,
+            backend.endpoint(),
+            backend.is_real(),
+            config.provision_delay,
+            &passwords,
+        );
+        let app = Arc::new(AppState {
+            api_key: config.api_key,
+            seed,
+            store: Mutex::new(store),
+            faults: Mutex::new(Faults::default()),
+            idempotency: Mutex::new(IdempotencyStore::default()),
+            backend,
+            team_ca_pem,
+            configured_delay: config.provision_delay,
+            pg_lock: tokio::sync::Mutex::new(()),
+        });
+        let host = if addr.ip().is_unspecified() {
+            match addr {
+                SocketAddr::V4(_) => "127.0.0.1".to_owned(),
+                SocketAddr::V6(_) => "[::1]".to_owned(),
+            }
+        } else {
+            match addr {
+                SocketAddr::V4(a) => a.ip().to_string(),
+                SocketAddr::V6(a) => format!("[{}]", a.ip()),
+            }
+        };
+        let base_url = format!("http://{host}:{}", addr.port());
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(server::serve(
+            listener,
+            routes::router(app.clone()),
+            shutdown.clone(),
+        ));
+        tracing::info!(%base_url, postgres = app.backend.mode(), "emulator listening");
+        Ok(Emulator {
+            base_url,
+            app,
+            shutdown,
+            server: Some(server),
+        })
+    }
+
+    /// The base URL of the API, `http://127.0.0.1:PORT` (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The API key the emulator accepts.
+    pub fn api_key(&self) -> &str {
+        &self.app.api_key
+    }
+
+    /// The ids of the seeded objects.
+    pub fn seed(&self) -> &Seed {
+        &self.app.seed
+    }
+
+    /// Every object as JSON, passwords included: the same as `GET /__emulator/state`.
+    pub fn state(&self) -> Value {
+        self.app.dump()
+    }
+
+    /// Stops serving, closes open connections and stops the throwaway PostgreSQL.
+    pub async fn shutdown(mut self) {
+        self.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        let app = self.app.clone();
+        drop(self);
+        match Arc::try_unwrap(app) {
+            Ok(app) => app.backend.stop().await,
+            Err(_) => {
+                tracing::debug!("emulator state still in use; PostgreSQL stops when it is dropped")
+            }
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}

@@ -1,0 +1,220 @@
+//! `oceanid-emulator`: a local stand-in for the Crunchy Bridge API.
+//!
+//! ```text
+//! oceanid-emulator [--listen 127.0.0.1:0] [--api-key KEY] [--postgres auto|none|URL]
+//!                  [--provision-delay-ms N]
+//! ```
+//!
+//! The first line on stdout is the base URL (`http://127.0.0.1:PORT`); logs go to stderr
+//! (`RUST_LOG` filters them). It runs until interrupted (Ctrl-C or SIGTERM).
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use oceanid_emulator::{Emulator, EmulatorConfig, PostgresMode};
+
+const USAGE: &str = "\
+usage: oceanid-emulator [--listen ADDR] [--api-key KEY] [--postgres auto|none|URL] [--provision-delay-ms N]
+
+A local stand-in for the Crunchy Bridge API. Prints its base URL as the first line on stdout,
+logs to stderr, and runs until interrupted.
+
+  --listen ADDR             address to listen on (default 127.0.0.1:0: a free port)
+  --api-key KEY             the bearer token to accept (default cbkey_emulator;
+                            or set OCEANID_EMULATOR_API_KEY)
+  --postgres MODE           none (default): no database; auto: a throwaway PostgreSQL
+                            (needs initdb and postgres); or a superuser URL of an existing server
+  --provision-delay-ms N    how long cluster provisioning and upgrades take (default 50)
+  -h, --help                this help
+  -V, --version             the version
+";
+
+/// What the command line asks for.
+enum Command {
+    Run(EmulatorConfig),
+    Help,
+    Version,
+}
+
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut config = EmulatorConfig::default();
+    if let Ok(key) = std::env::var("OCEANID_EMULATOR_API_KEY")
+        && !key.is_empty()
+    {
+        config.api_key = key;
+    }
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "-V" | "--version" => return Ok(Command::Version),
+            "--listen" => {
+                let raw = value("--listen")?;
+                config.listen = raw.parse::<SocketAddr>().map_err(|_| {
+                    format!("--listen {raw:?} is not an address such as 127.0.0.1:0")
+                })?;
+            }
+            "--api-key" => config.api_key = value("--api-key")?,
+            "--postgres" => {
+                config.postgres = match value("--postgres")?.as_str() {
+                    "none" => PostgresMode::None,
+                    "auto" => PostgresMode::Auto,
+                    url if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                        PostgresMode::Url(url.to_owned())
+                    }
+                    _ => {
+                        return Err(
+                            "--postgres must be none, auto, or a postgres:// URL".to_owned()
+                        );
+                    }
+                };
+            }
+            "--provision-delay-ms" => {
+                let raw = value("--provision-delay-ms")?;
+                let ms = raw.parse::<u64>().map_err(|_| {
+                    format!("--provision-delay-ms {raw:?} is not a number of milliseconds")
+                })?;
+                config.provision_delay = Duration::from_millis(ms);
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(Command::Run(config))
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn main() -> ExitCode {
+    let config = match parse_args(std::env::args().skip(1)) {
+        Ok(Command::Run(config)) => config,
+        Ok(Command::Help) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Version) => {
+            println!("oceanid-emulator {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("oceanid-emulator: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("oceanid-emulator: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let emulator = match Emulator::start(config).await {
+            Ok(emulator) => emulator,
+            Err(error) => {
+                eprintln!("oceanid-emulator: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let mut stdout = std::io::stdout().lock();
+        if writeln!(stdout, "{}", emulator.base_url())
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            eprintln!("oceanid-emulator: cannot write the base URL to stdout");
+        }
+        drop(stdout);
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        emulator.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<EmulatorConfig, String> {
+        match parse_args(args.iter().map(|s| s.to_string()))? {
+            Command::Run(config) => Ok(config),
+            _ => Err("not a run".to_owned()),
+        }
+    }
+
+    #[test]
+    fn parses_flags() {
+        let c = run(&[
+            "--listen",
+            "127.0.0.1:8080",
+            "--api-key=cbkey_x",
+            "--postgres",
+            "auto",
+            "--provision-delay-ms",
+            "5",
+        ])
+        .unwrap();
+        assert_eq!(c.listen.port(), 8080);
+        assert_eq!(c.api_key, "cbkey_x");
+        assert_eq!(c.postgres, PostgresMode::Auto);
+        assert_eq!(c.provision_delay, Duration::from_millis(5));
+        assert_eq!(
+            run(&["--postgres", "postgres://u:p@h/db"])
+                .unwrap()
+                .postgres,
+            PostgresMode::Url("postgres://u:p@h/db".to_owned())
+        );
+        assert!(run(&["--listen", "nowhere"]).is_err());
+        assert!(run(&["--postgres", "maybe"]).is_err());
+        assert!(run(&["--provision-delay-ms"]).is_err());
+        assert!(run(&["--bogus"]).is_err());
+        assert!(matches!(
+            parse_args(["--help".to_owned()]),
+            Ok(Command::Help)
+        ));
+    }
+}

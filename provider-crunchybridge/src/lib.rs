@@ -1,0 +1,20 @@
+//! The Crunchy Bridge Pulumi provider: `pulumi-resource-crunchybridge`.
+//!
+//! [`pulumi`] is the protocol layer (generic over any package); [`provider`] is the
+//! `crunchybridge` package: its configuration and the list of its resources and functions;
+//! [`resources`] holds one file per resource and [`functions`] one file per function.
+//!
+//! ```no_run
+//! use provider_crunchybridge::{pulumi::launch, provider::CrunchyBridge};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! // What the binary does: print the port, serve until SIGINT/SIGTERM.
+//! launch::serve(CrunchyBridge::default(), None).await
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod functions;
+pub mod provider;
+pub mod pulumi;
+pub mod resources;

@@ -1,0 +1,186 @@
+//! The `crunchybridge` package: configuration, clients, and the list of resources and
+//! functions.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use oceanid_core::crunchybridge::Bridge;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::functions::get_account::GetAccount;
+use crate::functions::get_cluster::GetCluster;
+use crate::functions::get_firewall_rules::GetFirewallRules;
+use crate::functions::get_network::GetNetwork;
+use crate::functions::verify_database::VerifyDatabase;
+use crate::pulumi::{
+    CheckFailure, ErasedFunction, ErasedResource, FunctionAdapter, Package, ResourceAdapter,
+};
+use crate::resources::cluster::Cluster;
+use crate::resources::database::Database;
+use crate::resources::firewall_rule::FirewallRule;
+use crate::resources::panic_probe::{PanicProbe, TEST_HOOKS_ENV};
+use crate::resources::role::Role;
+
+/// The default Crunchy Bridge API URL.
+pub const DEFAULT_API_URL: &str = "https://api.crunchybridge.com";
+/// Environment variables that provide the API key, in order.
+pub const API_KEY_ENV: [&str; 2] = ["CRUNCHYBRIDGE_API_KEY", "CB_API_KEY"];
+/// Environment variable that provides the API URL.
+pub const API_URL_ENV: &str = "CRUNCHYBRIDGE_API_URL";
+
+/// Provider configuration (`pulumi config set crunchybridge:<key> …`).
+#[derive(Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderConfig {
+    /// The Crunchy Bridge API key (`cbkey_…`). Set it with
+    /// `pulumi config set --secret crunchybridge:apiKey cbkey_…`, or the environment variable
+    /// `CRUNCHYBRIDGE_API_KEY` (or `CB_API_KEY`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-secret" = true, "x-env" = ["CRUNCHYBRIDGE_API_KEY", "CB_API_KEY"]))]
+    pub api_key: Option<String>,
+    /// The API base URL; `https://api.crunchybridge.com` unless set (or
+    /// `CRUNCHYBRIDGE_API_URL`). Point it at `oceanid-emulator` to work offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-env" = ["CRUNCHYBRIDGE_API_URL"]))]
+    pub api_url: Option<String>,
+}
+
+/// The clients every resource and function uses once the provider is configured.
+pub struct Clients {
+    /// The Crunchy Bridge API client (one shared connection pool).
+    pub bridge: Bridge,
+}
+
+impl Clients {
+    /// The Bridge client bounded by the operation's deadline: every call, retries and
+    /// back-off included, ends by then.
+    pub fn bridge_until(&self, deadline: std::time::Instant) -> Bridge {
+        self.bridge.with_deadline(deadline)
+    }
+}
+
+/// The `crunchybridge` package.
+#[derive(Clone, Debug, Default)]
+pub struct CrunchyBridge;
+
+fn env_key() -> Option<String> {
+    API_KEY_ENV
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+}
+
+fn missing_key_reason() -> String {
+    "no Crunchy Bridge API key: set it with `pulumi config set --secret crunchybridge:apiKey \
+     cbkey_…`, or export CRUNCHYBRIDGE_API_KEY (or CB_API_KEY) before running pulumi. Create a \
+     key at https://crunchybridge.com/account/api-keys"
+        .to_owned()
+}
+
+fn check_url(url: &str) -> Result<(), String> {
+    match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        Ok(_) => Err(format!(
+            "`{url}` is not an http(s) URL; use e.g. {DEFAULT_API_URL}"
+        )),
+        Err(e) => Err(format!(
+            "`{url}` is not a URL ({e}); use e.g. {DEFAULT_API_URL}"
+        )),
+    }
+}
+
+#[async_trait]
+impl Package for CrunchyBridge {
+    type Client = Clients;
+    type Config = ProviderConfig;
+
+    fn name(&self) -> &'static str {
+        "crunchybridge"
+    }
+
+    fn version(&self) -> &'static str {
+        env!("CARGO_PKG_VERSION")
+    }
+
+    fn metadata(&self) -> serde_json::Value {
+        json!({
+            "displayName": "Crunchy Bridge",
+            "description": "Manage Crunchy Bridge firewall rules, clusters, roles and databases, each verified after it is made.",
+            "publisher": "oceanid",
+            "homepage": "https://github.com/oceanid/oceanid",
+            "repository": "https://github.com/oceanid/oceanid",
+            "license": "Apache-2.0",
+            "keywords": ["pulumi", "crunchybridge", "postgres", "category/database", "kind/native"],
+            "pluginDownloadURL": format!("https://github.com/oceanid/oceanid/releases/download/v{}/", env!("CARGO_PKG_VERSION")),
+            "language": {
+                "nodejs": {
+                    "packageName": "@oceanid/crunchybridge",
+                    "packageDescription": "Crunchy Bridge resources for Pulumi: firewall rules, clusters, roles and verified databases.",
+                    "dependencies": { "@pulumi/pulumi": "~3.248.0" },
+                }
+            }
+        })
+    }
+
+    fn check_config(&self, config: &mut ProviderConfig) -> Vec<CheckFailure> {
+        let mut failures = Vec::new();
+        match &config.api_key {
+            Some(k) if k.trim().is_empty() => {
+                failures.push(CheckFailure::new("apiKey", missing_key_reason()))
+            }
+            Some(_) => {}
+            None if env_key().is_some() => {}
+            None => failures.push(CheckFailure::new("apiKey", missing_key_reason())),
+        }
+        if let Some(Err(reason)) = config.api_url.as_deref().map(check_url) {
+            failures.push(CheckFailure::new("apiUrl", reason));
+        }
+        failures
+    }
+
+    async fn configure(&self, config: ProviderConfig) -> Result<Clients, String> {
+        let key = config
+            .api_key
+            .filter(|k| !k.trim().is_empty())
+            .or_else(env_key)
+            .ok_or_else(missing_key_reason)?;
+        let api_url = config
+            .api_url
+            .or_else(|| std::env::var(API_URL_ENV).ok().filter(|v| !v.is_empty()))
+            .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
+        check_url(&api_url).map_err(|r| format!("crunchybridge:apiUrl: {r}"))?;
+        let bridge = Bridge::builder()
+            .api_key(key)
+            .base_url(&api_url)
+            .user_agent(concat!(
+                "pulumi-resource-crunchybridge/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .build()
+            .map_err(|e| format!("cannot set up the Crunchy Bridge client: {e}"))?;
+        Ok(Clients { bridge })
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn ErasedResource<Clients>>> {
+        let mut resources: Vec<Arc<dyn ErasedResource<Clients>>> =
+            vec![Arc::new(ResourceAdapter::new(FirewallRule))];
+        resources.push(Arc::new(ResourceAdapter::new(Database)));
+        resources.push(Arc::new(ResourceAdapter::new(Cluster)));
+        resources.push(Arc::new(ResourceAdapter::new(Role)));
+        if std::env::var_os(TEST_HOOKS_ENV).is_some() {
+            resources.push(Arc::new(ResourceAdapter::new(PanicProbe)));
+        }
+        resources
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn ErasedFunction<Clients>>> {
+        vec![
+            Arc::new(FunctionAdapter::new(GetAccount)),
+            Arc::new(FunctionAdapter::new(GetCluster)),
+            Arc::new(FunctionAdapter::new(GetNetwork)),
+            Arc::new(FunctionAdapter::new(GetFirewallRules)),
+            Arc::new(FunctionAdapter::new(VerifyDatabase)),
+        ]
+    }
+}

@@ -1,0 +1,22 @@
+//! The Pulumi protocol layer: everything about the wire protocol and nothing about Crunchy
+//! Bridge. A provider is a [`Package`] with typed [`Resource`]s and [`Function`]s; the
+//! adapters here do decoding, Check, Diff, preview, secrets, Read semantics, timeouts,
+//! cancellation and errors once for all of them.
+
+pub mod adapter;
+pub mod context;
+pub mod function;
+pub mod launch;
+pub mod package;
+pub mod proto;
+pub mod resource;
+pub mod schema;
+pub mod sdk_nodejs;
+pub mod server;
+pub mod value;
+
+pub use adapter::{ErasedResource, ResourceAdapter};
+pub use context::{Context, EngineLog};
+pub use function::{ErasedFunction, Function, FunctionAdapter};
+pub use package::Package;
+pub use resource::{CheckFailure, Created, Resource, ResourceError};

@@ -1,0 +1,458 @@
+//! The Pulumi package schema, generated from the resource and function definitions.
+//!
+//! Each `Args`/`State`/`Output` struct derives `schemars::JsonSchema`; this module turns the
+//! JSON Schema (doc comments become descriptions) into Pulumi property specs, reading the
+//! per-property extensions declared on the fields:
+//! - `x-replace`: a change replaces the resource (`replaceOnChanges`);
+//! - `x-secret`: always stored and returned as a secret;
+//! - `x-env`: environment variables that provide a default (`defaultInfo.environment`).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use schemars::generate::{Contract, SchemaSettings};
+use serde_json::{Map, Value as Json, json};
+
+/// The extension key marking a replace-on-change property.
+pub const X_REPLACE: &str = "x-replace";
+/// The extension key marking an always-secret property.
+pub const X_SECRET: &str = "x-secret";
+/// The extension key listing environment variables that provide a default.
+pub const X_ENV: &str = "x-env";
+
+/// One property of an object, as the adapter, the schema and the SDK generator see it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PropertySpec {
+    /// The wire (camelCase) name.
+    pub name: String,
+    /// The Pulumi type spec (`{"type": "string"}`, `{"$ref": "#/types/…"}`, …).
+    pub type_spec: Json,
+    /// The description from the doc comment.
+    pub description: Option<String>,
+    /// Always a secret.
+    pub secret: bool,
+    /// A change replaces the resource.
+    pub replace_on_changes: bool,
+    /// The default value, if the field declares one.
+    pub default: Option<Json>,
+    /// Environment variables that provide a default.
+    pub env: Vec<String>,
+    /// The allowed values of a string enum.
+    pub enum_values: Vec<String>,
+    /// A value of the right shape, used in place of an unknown so the rest can be checked.
+    pub placeholder: Json,
+}
+
+/// The properties of one object type, in name order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ObjectShape {
+    /// The description of the type itself.
+    pub description: Option<String>,
+    /// Every property.
+    pub properties: Vec<PropertySpec>,
+    /// The names of the required properties.
+    pub required: Vec<String>,
+}
+
+impl ObjectShape {
+    /// The shape of `T` as deserialized (inputs): a field with a default is not required.
+    pub fn of_inputs<T: JsonSchema>(types: &mut TypeRegistry) -> ObjectShape {
+        shape_of::<T>(Contract::Deserialize, types)
+    }
+
+    /// The shape of `T` as serialized (outputs).
+    pub fn of_outputs<T: JsonSchema>(types: &mut TypeRegistry) -> ObjectShape {
+        shape_of::<T>(Contract::Serialize, types)
+    }
+
+    /// The property named `name`.
+    pub fn get(&self, name: &str) -> Option<&PropertySpec> {
+        self.properties.iter().find(|p| p.name == name)
+    }
+
+    /// Whether `name` is required.
+    pub fn is_required(&self, name: &str) -> bool {
+        self.required.iter().any(|r| r == name)
+    }
+
+    /// The Pulumi `properties` object.
+    pub fn properties_json(&self) -> Json {
+        let mut props = Map::new();
+        for p in &self.properties {
+            props.insert(p.name.clone(), p.to_json());
+        }
+        Json::Object(props)
+    }
+}
+
+impl PropertySpec {
+    /// The Pulumi property spec.
+    pub fn to_json(&self) -> Json {
+        let mut spec = match &self.type_spec {
+            Json::Object(m) => m.clone(),
+            _ => Map::new(),
+        };
+        let mut description = self.description.clone().unwrap_or_default();
+        if !self.enum_values.is_empty() {
+            let list = self
+                .enum_values
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if !description.is_empty() {
+                description.push(' ');
+            }
+            description.push_str(&format!("One of {list}."));
+        }
+        if !description.is_empty() {
+            spec.insert("description".into(), Json::String(description));
+        }
+        if let Some(d) = self.default.as_ref().filter(|d| !d.is_null()) {
+            spec.insert("default".into(), d.clone());
+        }
+        if !self.env.is_empty() {
+            spec.insert("defaultInfo".into(), json!({ "environment": self.env }));
+        }
+        if self.secret {
+            spec.insert("secret".into(), Json::Bool(true));
+        }
+        if self.replace_on_changes {
+            spec.insert("replaceOnChanges".into(), Json::Bool(true));
+        }
+        Json::Object(spec)
+    }
+}
+
+/// Collects the named object types (`types` in the schema) met while converting.
+#[derive(Clone, Debug)]
+pub struct TypeRegistry {
+    package: String,
+    /// Token → Pulumi object type spec.
+    pub types: BTreeMap<String, Json>,
+}
+
+impl TypeRegistry {
+    /// A registry for the package `package` (tokens are `package:index:Name`).
+    pub fn new(package: impl Into<String>) -> TypeRegistry {
+        TypeRegistry {
+            package: package.into(),
+            types: BTreeMap::new(),
+        }
+    }
+
+    fn token(&self, name: &str) -> String {
+        format!("{}:index:{}", self.package, name)
+    }
+}
+
+fn shape_of<T: JsonSchema>(contract: Contract, types: &mut TypeRegistry) -> ObjectShape {
+    let mut settings = SchemaSettings::draft2020_12();
+    settings.contract = contract;
+    let root = settings.into_generator().into_root_schema_for::<T>();
+    let root = root.as_value().clone();
+    let defs = root
+        .get("$defs")
+        .and_then(Json::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut cx = Converter {
+        defs: &defs,
+        types,
+        visiting: Vec::new(),
+    };
+    cx.object_shape(&root)
+}
+
+struct Converter<'a> {
+    defs: &'a Map<String, Json>,
+    types: &'a mut TypeRegistry,
+    visiting: Vec<String>,
+}
+
+impl Converter<'_> {
+    fn object_shape(&mut self, schema: &Json) -> ObjectShape {
+        let description = schema
+            .get("description")
+            .and_then(Json::as_str)
+            .map(tidy_description);
+        let required: Vec<String> = schema
+            .get("required")
+            .and_then(Json::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(Json::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut properties = Vec::new();
+        if let Some(props) = schema.get("properties").and_then(Json::as_object) {
+            for (name, prop) in props {
+                properties.push(self.property(name, prop));
+            }
+        }
+        properties.sort_by(|a, b| a.name.cmp(&b.name));
+        ObjectShape {
+            description,
+            properties,
+            required,
+        }
+    }
+
+    fn property(&mut self, name: &str, schema: &Json) -> PropertySpec {
+        let flag = |k: &str| schema.get(k).and_then(Json::as_bool).unwrap_or(false);
+        let env = schema
+            .get(X_ENV)
+            .and_then(Json::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Json::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (type_spec, enum_values, placeholder) = self.type_of(schema);
+        let description = schema
+            .get("description")
+            .and_then(Json::as_str)
+            .map(str::to_owned)
+            .or_else(|| self.ref_description(schema))
+            .map(|d| tidy_description(&d));
+        PropertySpec {
+            name: name.to_owned(),
+            type_spec,
+            description,
+            secret: flag(X_SECRET),
+            replace_on_changes: flag(X_REPLACE),
+            default: schema.get("default").cloned(),
+            env,
+            enum_values,
+            placeholder,
+        }
+    }
+
+    fn ref_description(&self, schema: &Json) -> Option<String> {
+        let target = self.deref(schema)?;
+        target
+            .get("description")
+            .and_then(Json::as_str)
+            .map(str::to_owned)
+    }
+
+    fn deref(&self, schema: &Json) -> Option<&Json> {
+        let r = schema.get("$ref").and_then(Json::as_str)?;
+        self.defs.get(r.strip_prefix("#/$defs/")?)
+    }
+
+    /// Returns (Pulumi type spec, enum values, placeholder).
+    fn type_of(&mut self, schema: &Json) -> (Json, Vec<String>, Json) {
+        // Option<T>: `anyOf: [T, {type: null}]` or `type: [t, "null"]`.
+        if let Some(any) = schema
+            .get("anyOf")
+            .or_else(|| schema.get("oneOf"))
+            .and_then(Json::as_array)
+        {
+            let non_null: Vec<&Json> = any
+                .iter()
+                .filter(|s| s.get("type").and_then(Json::as_str) != Some("null"))
+                .collect();
+            let consts: Vec<String> = non_null
+                .iter()
+                .filter_map(|s| s.get("const").and_then(Json::as_str).map(str::to_owned))
+                .collect();
+            if !consts.is_empty() && consts.len() == non_null.len() {
+                let first = Json::String(consts[0].clone());
+                return (json!({"type": "string"}), consts, first);
+            }
+            if non_null.len() == 1 {
+                return self.type_of(non_null[0]);
+            }
+            return (json!({"$ref": "pulumi.json#/Any"}), Vec::new(), Json::Null);
+        }
+        if let Some(r) = schema.get("$ref").and_then(Json::as_str) {
+            let name = r.rsplit('/').next().unwrap_or(r).to_owned();
+            let Some(def) = self.defs.get(&name).cloned() else {
+                return (json!({"$ref": "pulumi.json#/Any"}), Vec::new(), Json::Null);
+            };
+            if def.get("properties").is_some() {
+                let token = self.types.token(&name);
+                if !self.types.types.contains_key(&token) && !self.visiting.contains(&name) {
+                    self.visiting.push(name.clone());
+                    let shape = self.object_shape(&def);
+                    let mut spec = Map::new();
+                    if let Some(d) = &shape.description {
+                        spec.insert("description".into(), Json::String(d.clone()));
+                    }
+                    spec.insert("type".into(), json!("object"));
+                    spec.insert("properties".into(), shape.properties_json());
+                    if !shape.required.is_empty() {
+                        spec.insert("required".into(), json!(shape.required));
+                    }
+                    self.types.types.insert(token.clone(), Json::Object(spec));
+                    self.visiting.pop();
+                }
+                let placeholder = self.placeholder_object(&def);
+                return (
+                    json!({"$ref": format!("#/types/{token}")}),
+                    Vec::new(),
+                    placeholder,
+                );
+            }
+            return self.type_of(&def);
+        }
+        if let Some(values) = schema.get("enum").and_then(Json::as_array) {
+            let values: Vec<String> = values
+                .iter()
+                .filter_map(Json::as_str)
+                .map(str::to_owned)
+                .collect();
+            let first = values.first().cloned().map_or(Json::Null, Json::String);
+            return (json!({"type": "string"}), values, first);
+        }
+        let ty = match schema.get("type") {
+            Some(Json::String(t)) => t.clone(),
+            Some(Json::Array(ts)) => ts
+                .iter()
+                .filter_map(Json::as_str)
+                .find(|t| *t != "null")
+                .unwrap_or("null")
+                .to_owned(),
+            _ => String::new(),
+        };
+        match ty.as_str() {
+            "string" => (json!({"type": "string"}), Vec::new(), json!("")),
+            "integer" => (json!({"type": "integer"}), Vec::new(), json!(0)),
+            "number" => (json!({"type": "number"}), Vec::new(), json!(0)),
+            "boolean" => (json!({"type": "boolean"}), Vec::new(), json!(false)),
+            "array" => {
+                let items = schema.get("items").cloned().unwrap_or(Json::Bool(true));
+                let (item, _, _) = self.type_of(&items);
+                (
+                    json!({"type": "array", "items": item}),
+                    Vec::new(),
+                    json!([]),
+                )
+            }
+            "object" if schema.get("properties").is_none() => {
+                let ap = schema
+                    .get("additionalProperties")
+                    .cloned()
+                    .unwrap_or(Json::Bool(true));
+                let (item, _, _) = self.type_of(&ap);
+                (
+                    json!({"type": "object", "additionalProperties": item}),
+                    Vec::new(),
+                    json!({}),
+                )
+            }
+            _ => (json!({"$ref": "pulumi.json#/Any"}), Vec::new(), Json::Null),
+        }
+    }
+
+    fn placeholder_object(&mut self, def: &Json) -> Json {
+        let mut out = Map::new();
+        let required: Vec<&str> = def
+            .get("required")
+            .and_then(Json::as_array)
+            .map(|r| r.iter().filter_map(Json::as_str).collect())
+            .unwrap_or_default();
+        if let Some(props) = def.get("properties").and_then(Json::as_object) {
+            for name in required {
+                if let Some(p) = props.get(name) {
+                    let (_, _, ph) = self.type_of(p);
+                    out.insert(name.to_owned(), ph);
+                }
+            }
+        }
+        Json::Object(out)
+    }
+}
+
+/// Joins the lines of a paragraph (doc comments wrap at ~100 columns) and keeps blank
+/// lines between paragraphs.
+pub fn tidy_description(text: &str) -> String {
+    text.split("\n\n")
+        .map(|para| {
+            para.split('\n')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+
+    /// An example.
+    #[derive(Deserialize, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct ExampleArgs {
+        /// Where it lives.
+        #[schemars(extend("x-replace" = true))]
+        network_id: String,
+        /// A count.
+        count: Option<u16>,
+        /// Tags.
+        #[serde(default)]
+        tags: Vec<String>,
+        /// The kind.
+        #[serde(default)]
+        kind: ExampleKind,
+        /// A nested thing.
+        nested: Option<Nested>,
+        /// A password.
+        #[schemars(extend("x-secret" = true))]
+        password: Option<String>,
+    }
+
+    /// Which way.
+    #[derive(Deserialize, Serialize, JsonSchema, Default)]
+    #[serde(rename_all = "lowercase")]
+    enum ExampleKind {
+        #[default]
+        Ingress,
+        Egress,
+    }
+
+    /// Nested.
+    #[derive(Deserialize, Serialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Nested {
+        /// A name.
+        name: String,
+    }
+
+    #[test]
+    fn shapes_carry_types_flags_and_descriptions() {
+        let mut reg = TypeRegistry::new("pkg");
+        let shape = ObjectShape::of_inputs::<ExampleArgs>(&mut reg);
+        assert_eq!(shape.required, vec!["networkId".to_string()]);
+        let net = shape.get("networkId").unwrap();
+        assert!(net.replace_on_changes);
+        assert_eq!(net.description.as_deref(), Some("Where it lives."));
+        assert_eq!(net.type_spec, json!({"type": "string"}));
+        assert_eq!(
+            shape.get("count").unwrap().type_spec,
+            json!({"type": "integer"})
+        );
+        assert_eq!(
+            shape.get("tags").unwrap().type_spec,
+            json!({"type": "array", "items": {"type": "string"}})
+        );
+        let kind = shape.get("kind").unwrap();
+        assert_eq!(kind.enum_values, vec!["ingress", "egress"]);
+        assert_eq!(kind.default, Some(json!("ingress")));
+        assert!(shape.get("password").unwrap().secret);
+        assert_eq!(
+            shape.get("nested").unwrap().type_spec,
+            json!({"$ref": "#/types/pkg:index:Nested"})
+        );
+        assert!(reg.types.contains_key("pkg:index:Nested"));
+    }
+}

@@ -1,0 +1,765 @@
+//! `crunchybridge:index:Database`: a database inside a Bridge cluster, made over SQL with the
+//! superuser's credentials, owned by a role the API manages, and verified as that owner.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use oceanid_core::crunchybridge::{Bridge, ClusterId, ExposeSecret, RoleName, is_eid};
+use oceanid_core::postgres::{
+    self as pg, DatabaseInfo, DatabaseSpec, Dropped, PgUrl, SslMode, VerifyOptions,
+    validate_identifier,
+};
+
+use crate::provider::Clients;
+use crate::pulumi::{CheckFailure, Context, Created, Resource, ResourceError};
+
+/// Databases every cluster has, which a Database resource must not manage (or drop).
+const SYSTEM_DATABASES: [&str; 3] = ["postgres", "template0", "template1"];
+
+/// How long one SQL connection attempt may take, at most.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many table names an error lists before it says how many more there are.
+const TABLES_SHOWN: usize = 10;
+
+/// Inputs of a database.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseArgs {
+    /// The id of the cluster the database lives in: a `Cluster` resource's `id`, or one found
+    /// with `getCluster`. Changing it replaces the database.
+    #[schemars(extend("x-replace" = true))]
+    pub cluster_id: String,
+    /// The database's name, e.g. `labelfish` (kept exactly as written, case included; at most
+    /// 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one
+    /// is dropped only if it holds no tables or `forceDestroy` was set.
+    #[schemars(extend("x-replace" = true))]
+    pub name: String,
+    /// The role that owns the database, and whose credentials `connectionUri` carries:
+    /// `application`, `user` (your own `u_<account id>` role; create it first with a
+    /// `crunchybridge.Role`), or `u_<account id>`. Changes in place (`ALTER DATABASE … OWNER
+    /// TO …`).
+    pub owner: String,
+    /// Extensions to create in the database (`CREATE EXTENSION IF NOT EXISTS … CASCADE`), e.g.
+    /// `["pgcrypto", "citext"]`. Removing one from the list does NOT drop it from the
+    /// database (dropping an extension can drop data that depends on it): run `DROP EXTENSION`
+    /// yourself if you mean it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<String>,
+    /// Whether destroying (or replacing) the resource may drop a database that still holds
+    /// tables, and the data in them. Defaults to `false`: such a delete is refused, so no data
+    /// is lost by accident. The stored value counts, so set it and run `pulumi up` before
+    /// `pulumi destroy`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[schemars(extend("default" = false))]
+    pub force_destroy: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Stored state of a database: its inputs plus how to connect to it.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseState {
+    /// The inputs.
+    #[serde(flatten)]
+    pub args: DatabaseArgs,
+    /// The host name applications connect to, e.g. `p.<clusterId>.db.postgresbridge.com`.
+    pub host: String,
+    /// The port applications connect to (5432).
+    pub port: u16,
+    /// What an application needs, as a secret:
+    /// `postgres://<owner>:<password>@<host>:<port>/<name>?sslmode=require`, with the owner's
+    /// credentials as Crunchy Bridge returns them. It was checked after every create and
+    /// update: it logs in, lands in this database as the owner, over TLS, and can write.
+    /// Refreshed by `pulumi refresh` (e.g. after the owner's password is rotated).
+    #[schemars(extend("x-secret" = true))]
+    pub connection_uri: String,
+    /// The owner's actual role name: `u_<account id>` when `owner` is `user`, otherwise the
+    /// same as `owner`.
+    pub owner_role_name: String,
+}
+
+/// `crunchybridge:index:Database`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Database;
+
+/// The resource id of a database: `<clusterId>/<databaseName>` (also the import id).
+pub fn resource_id(cluster: &str, name: &str) -> String {
+    format!("{cluster}/{name}")
+}
+
+/// Splits a resource id `<clusterId>/<databaseName>` (the name may itself contain `/`).
+///
+/// # Errors
+/// When the id is not of that form, saying what it should look like.
+pub fn parse_id(id: &str) -> Result<(ClusterId, String), ResourceError> {
+    match id.split_once('/') {
+        Some((cluster, name)) if is_eid(cluster) && validate_identifier(name).is_ok() => {
+            Ok((ClusterId::new(cluster), name.to_owned()))
+        }
+        _ => Err(ResourceError::msg(format!(
+            "`{id}` is not a Database id: use `<clusterId>/<databaseName>`, e.g. `pulumi import \
+             crunchybridge:index:Database labelfish <clusterId>/labelfish` (find the cluster id \
+             with `getCluster`)"
+        ))),
+    }
+}
+
+/// The URL an application uses: the role's `uri` from the API, moved to `database`, with TLS
+/// required (a stronger `sslmode` in the role's URI is kept).
+///
+/// # Errors
+/// When the URI is not a usable `postgres://` URL; the reason never repeats the URI.
+pub fn database_url(role_uri: &str, database: &str) -> Result<PgUrl, String> {
+    let url = PgUrl::parse(role_uri).map_err(|e| e.to_string())?;
+    let url = url.with_database(database);
+    Ok(if url.ssl_mode().requires_tls() {
+        url
+    } else {
+        url.with_ssl_mode(SslMode::Require)
+    })
+}
+
+/// The error for a delete that would lose data.
+pub fn refusal_to_drop(database: &str, tables: &[String]) -> String {
+    let mut list = tables
+        .iter()
+        .take(TABLES_SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if tables.len() > TABLES_SHOWN {
+        list.push_str(&format!(", and {} more", tables.len() - TABLES_SHOWN));
+    }
+    format!(
+        "database {database} holds {} table{} ({list}); refusing to drop it so that no data is \
+         lost by accident. To drop it with its data, set `forceDestroy: true` on the Database \
+         and run `pulumi up` before destroying it; otherwise move the data elsewhere first",
+        tables.len(),
+        if tables.len() == 1 { "" } else { "s" },
+    )
+}
+
+/// `url` with a connect timeout that fits the operation's deadline.
+fn bounded(url: PgUrl, cx: &Context<Clients>) -> PgUrl {
+    let timeout = cx
+        .remaining()
+        .min(CONNECT_TIMEOUT)
+        .max(Duration::from_secs(1));
+    url.with_connect_timeout(timeout)
+}
+
+fn bridge_failed(what: &str, e: &oceanid_core::crunchybridge::Error) -> ResourceError {
+    ResourceError::msg(format!("{what}: {e}"))
+}
+
+/// The superuser's URL (to the `postgres` database), from `GET /clusters/{id}/roles/postgres`.
+async fn superuser_url(
+    bridge: &Bridge,
+    cluster: &ClusterId,
+    cx: &Context<Clients>,
+) -> Result<PgUrl, ResourceError> {
+    let role = bridge
+        .roles(cluster)
+        .get(&RoleName::postgres())
+        .await
+        .map_err(|e| {
+            let hint = if e.status() == Some(403) {
+                "; the superuser's credentials are only given to team admins: use an API key \
+                 of an admin of the cluster's team"
+            } else {
+                ""
+            };
+            ResourceError::msg(format!(
+                "cannot get the superuser (`postgres`) credentials of cluster {cluster}, which \
+                 databases are made with: {e}{hint}"
+            ))
+        })?;
+    let uri = role.uri.as_ref().ok_or_else(|| {
+        ResourceError::msg(format!(
+            "Crunchy Bridge returned no connection URI for the `postgres` role of cluster \
+             {cluster}; try again, and check that the API key belongs to a team admin"
+        ))
+    })?;
+    let url = database_url(uri.expose_secret(), "postgres").map_err(|reason| {
+        ResourceError::msg(format!(
+            "the `postgres` role's connection URI from Crunchy Bridge is not usable: {reason}"
+        ))
+    })?;
+    Ok(bounded(url, cx))
+}
+
+/// The owner role's actual name and its URL to `database`; `Ok(None)` when the API does not
+/// know the role.
+async fn owner_url(
+    bridge: &Bridge,
+    cluster: &ClusterId,
+    owner: &str,
+    database: &str,
+    cx: &Context<Clients>,
+) -> Result<Option<(String, PgUrl)>, ResourceError> {
+    let role = bridge
+        .roles(cluster)
+        .get_opt(&RoleName::new(owner))
+        .await
+        .map_err(|e| {
+            bridge_failed(
+                &format!("cannot get the credentials of role `{owner}` on cluster {cluster}"),
+                &e,
+            )
+        })?;
+    let Some(role) = role else { return Ok(None) };
+    let uri = role.uri.as_ref().ok_or_else(|| {
+        ResourceError::msg(format!(
+            "Crunchy Bridge returned no connection URI for role `{owner}` on cluster {cluster}; \
+             try again"
+        ))
+    })?;
+    let url = database_url(uri.expose_secret(), database).map_err(|reason| {
+        ResourceError::msg(format!(
+            "the connection URI of role `{owner}` from Crunchy Bridge is not usable: {reason}"
+        ))
+    })?;
+    let name = if role.name.as_str().is_empty() {
+        url.user().to_owned()
+    } else {
+        role.name.to_string()
+    };
+    Ok(Some((name, bounded(url, cx))))
+}
+
+/// Like [`owner_url`], with an unknown role explained.
+async fn require_owner_url(
+    bridge: &Bridge,
+    cluster: &ClusterId,
+    args: &DatabaseArgs,
+    cx: &Context<Clients>,
+) -> Result<(String, PgUrl), ResourceError> {
+    owner_url(bridge, cluster, &args.owner, &args.name, cx)
+        .await?
+        .ok_or_else(|| {
+            ResourceError::msg(format!(
+                "role `{}` does not exist on cluster {cluster}, so it cannot own database {}: \
+                 the owner must be a role Crunchy Bridge manages, so that `connectionUri` can \
+                 carry its credentials: `application`, or `user` (your own `u_<account id>` \
+                 role, which a `crunchybridge.Role` with name `user` creates; pass that \
+                 resource's `name` output so the database waits for it)",
+                args.owner, args.name
+            ))
+        })
+}
+
+/// The cluster, or an error that says it does not exist.
+async fn require_cluster(bridge: &Bridge, cluster: &ClusterId) -> Result<(), ResourceError> {
+    match bridge.clusters().get_opt(cluster).await {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(ResourceError::msg(format!(
+            "cluster {cluster} does not exist (or this API key cannot see it): pass a Cluster \
+             resource's `id`, or look the cluster up with `getCluster`"
+        ))),
+        Err(e) => Err(bridge_failed(&format!("cannot read cluster {cluster}"), &e)),
+    }
+}
+
+fn state_of(args: DatabaseArgs, owner_role_name: String, url: &PgUrl) -> DatabaseState {
+    DatabaseState {
+        host: url.host().to_owned(),
+        port: url.port(),
+        connection_uri: url.expose_secret(),
+        owner_role_name,
+        args,
+    }
+}
+
+/// Connects as the owner with `url` and runs the checklist (identity, TLS, a write that reads
+/// back); the failed checks, one line each, when it does not pass.
+async fn verify_as_owner(url: &PgUrl) -> Result<(), Vec<String>> {
+    let report = pg::verify(
+        url,
+        &VerifyOptions {
+            expect_tables: Vec::new(),
+            write: true,
+            require_tls: true,
+        },
+    )
+    .await;
+    if report.ok() {
+        return Ok(());
+    }
+    let mut reasons = vec![format!(
+        "the database exists, but connecting with `connectionUri` ({}) did not pass every check",
+        report.target
+    )];
+    reasons.extend(
+        report
+            .failures()
+            .iter()
+            .map(|c| format!("check `{}` failed: {}", c.name, c.detail)),
+    );
+    Err(reasons)
+}
+
+/// Makes the database look like `args` (create, owner, extensions) and reports what changed.
+async fn ensure(
+    cx: &Context<Clients>,
+    superuser: &PgUrl,
+    args: &DatabaseArgs,
+    owner_role_name: &str,
+) -> Result<pg::Ensured, pg::Error> {
+    let spec = DatabaseSpec {
+        name: args.name.clone(),
+        owner: owner_role_name.to_owned(),
+        extensions: args.extensions.clone(),
+    };
+    let ensured = pg::ensure_database(superuser, &spec).await?;
+    if !ensured.extensions_created.is_empty() {
+        cx.info(&format!(
+            "created extension(s) {} in database {}",
+            ensured.extensions_created.join(", "),
+            args.name
+        ));
+    }
+    Ok(ensured)
+}
+
+fn sql_failed(what: &str, e: &pg::Error) -> ResourceError {
+    ResourceError::msg(format!("{what}: {e}"))
+}
+
+#[async_trait]
+impl Resource for Database {
+    type Client = Clients;
+    type Args = DatabaseArgs;
+    type State = DatabaseState;
+
+    const TOKEN: &'static str = "crunchybridge:index:Database";
+    const DESCRIPTION: &'static str = "A database inside a Crunchy Bridge cluster, owned by a \
+        role Bridge manages, with the connection URL an application needs.\n\nThe database is \
+        made over SQL with the superuser credentials the API returns (`CREATE DATABASE … OWNER \
+        …`); an existing database of the same name is adopted (and given the requested owner). \
+        After every create and update the provider connects with `connectionUri` as the owner \
+        and checks that it lands in this database as that role, over TLS, and that a write \
+        reads back; a failed check fails the deployment, naming each check. `owner` and \
+        `extensions` change in place; listed extensions are created, unlisted ones are never \
+        dropped. A delete refuses to drop a database that still holds tables unless \
+        `forceDestroy` is true. Import with `pulumi import crunchybridge:index:Database <name> \
+        <clusterId>/<databaseName>`.";
+
+    fn check(&self, args: &mut DatabaseArgs) -> Vec<CheckFailure> {
+        let mut failures = Vec::new();
+        args.cluster_id = args.cluster_id.trim().to_owned();
+        if !is_eid(&args.cluster_id) {
+            failures.push(CheckFailure::new(
+                "clusterId",
+                format!(
+                    "`{}` is not a Crunchy Bridge cluster id (26 lowercase letters and digits \
+                     2-7): pass a Cluster resource's `id`, or look one up with `getCluster`",
+                    args.cluster_id
+                ),
+            ));
+        }
+        args.name = args.name.trim().to_owned();
+        if let Err(reason) = validate_identifier(&args.name) {
+            failures.push(CheckFailure::new(
+                "name",
+                format!("`{}` cannot be a database name: {reason}", args.name),
+            ));
+        } else if SYSTEM_DATABASES.contains(&args.name.as_str()) {
+            failures.push(CheckFailure::new(
+                "name",
+                format!(
+                    "`{}` is a system database every cluster has; it cannot be managed as a \
+                     Database: choose another name, e.g. your application's",
+                    args.name
+                ),
+            ));
+        }
+        args.owner = args.owner.trim().to_owned();
+        if let Err(reason) = validate_identifier(&args.owner) {
+            failures.push(CheckFailure::new(
+                "owner",
+                format!(
+                    "`{}` cannot be a role name: {reason}; use `application`, `user` or \
+                     `u_<account id>`",
+                    args.owner
+                ),
+            ));
+        }
+        for (i, extension) in args.extensions.iter_mut().enumerate() {
+            *extension = extension.trim().to_owned();
+            if let Err(reason) = validate_identifier(extension) {
+                failures.push(CheckFailure::new(
+                    format!("extensions[{i}]"),
+                    format!("`{extension}` cannot be an extension name: {reason}"),
+                ));
+            }
+        }
+        // The order carries no meaning (each is created with CASCADE); a sorted list makes a
+        // refresh or an import compare equal to the program.
+        args.extensions.sort();
+        args.extensions.dedup();
+        failures
+    }
+
+    async fn create(
+        &self,
+        cx: &Context<Clients>,
+        args: DatabaseArgs,
+    ) -> Result<Created<DatabaseState>, ResourceError> {
+        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let cluster = ClusterId::new(&args.cluster_id);
+        require_cluster(&bridge, &cluster).await?;
+        let (owner_name, owner) = require_owner_url(&bridge, &cluster, &args, cx).await?;
+        if owner_name == "postgres" {
+            cx.warn(&format!(
+                "database {} is owned by the superuser `postgres`, so `connectionUri` logs in as \
+                 the superuser; prefer `application` or `user` for an application",
+                args.name
+            ));
+        }
+        let superuser = superuser_url(&bridge, &cluster, cx).await?;
+        let id = resource_id(&args.cluster_id, &args.name);
+        let state = state_of(args.clone(), owner_name.clone(), &owner);
+
+        cx.progress(&format!(
+            "creating database {} on cluster {cluster}",
+            args.name
+        ));
+        let ensured = match ensure(cx, &superuser, &args, &owner_name).await {
+            Ok(ensured) => ensured,
+            Err(e) => {
+                let what = format!("cannot create database {} on cluster {cluster}", args.name);
+                // A statement failed after the database may have been made (an extension
+                // that is not available, say): if it exists, the engine must track it.
+                if matches!(e, pg::Error::Query { .. })
+                    && let Ok(Some(_)) = pg::database_info(&superuser, &args.name).await
+                {
+                    return Err(ResourceError::init_failed(
+                        id,
+                        &state,
+                        vec![format!("{what}: {e}")],
+                    ));
+                }
+                return Err(sql_failed(&what, &e));
+            }
+        };
+        if !ensured.created {
+            cx.info(&format!(
+                "database {} already existed on cluster {cluster}; adopted it{}",
+                args.name,
+                if ensured.owner_changed {
+                    format!(" and changed its owner to {owner_name}")
+                } else {
+                    format!(" (already owned by {owner_name})")
+                }
+            ));
+        }
+
+        cx.progress(&format!("verifying database {} as {owner_name}", args.name));
+        if let Err(reasons) = verify_as_owner(&owner).await {
+            return Err(ResourceError::init_failed(id, &state, reasons));
+        }
+        Ok(Created { id, state })
+    }
+
+    async fn read(
+        &self,
+        cx: &Context<Clients>,
+        id: &str,
+        prior: Option<DatabaseState>,
+    ) -> Result<Option<DatabaseState>, ResourceError> {
+        let (cluster, name) = parse_id(id)?;
+        let bridge = cx.client()?.bridge_until(cx.deadline());
+        match bridge.clusters().get_opt(&cluster).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(bridge_failed(&format!("cannot read cluster {cluster}"), &e)),
+        }
+        let superuser = superuser_url(&bridge, &cluster, cx).await?;
+        let info: DatabaseInfo = match pg::database_info(&superuser, &name).await {
+            Ok(Some(info)) => info,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                return Err(sql_failed(
+                    &format!("cannot read database {name} on cluster {cluster}"),
+                    &e,
+                ));
+            }
+        };
+        let mut installed = info.extensions.clone();
+        installed.sort();
+        let args = DatabaseArgs {
+            cluster_id: cluster.to_string(),
+            name: name.clone(),
+            // Keep the alias the program used (`user`) while it still names the owner.
+            owner: match &prior {
+                Some(p) if p.owner_role_name == info.owner || p.args.owner == info.owner => {
+                    p.args.owner.clone()
+                }
+                _ => info.owner.clone(),
+            },
+            // Listed extensions that are still there (a dropped one shows as a change to make
+            // again); on import, every extension the database has.
+            extensions: match &prior {
+                Some(p) => p
+                    .args
+                    .extensions
+                    .iter()
+                    .filter(|e| installed.contains(e))
+                    .cloned()
+                    .collect(),
+                None => installed,
+            },
+            force_destroy: prior.as_ref().is_some_and(|p| p.args.force_destroy),
+        };
+        match owner_url(&bridge, &cluster, &info.owner, &name, cx).await? {
+            Some((owner_name, url)) => Ok(Some(state_of(args, owner_name, &url))),
+            None => {
+                cx.warn(&format!(
+                    "database {name} is owned by `{}`, a role Crunchy Bridge does not manage, so \
+                     its credentials are unknown; `pulumi up` gives it back to a managed owner",
+                    info.owner
+                ));
+                let (host, port, connection_uri) = match &prior {
+                    Some(p) => (p.host.clone(), p.port, p.connection_uri.clone()),
+                    None => (superuser.host().to_owned(), superuser.port(), String::new()),
+                };
+                Ok(Some(DatabaseState {
+                    args,
+                    host,
+                    port,
+                    connection_uri,
+                    owner_role_name: info.owner,
+                }))
+            }
+        }
+    }
+
+    async fn update(
+        &self,
+        cx: &Context<Clients>,
+        id: &str,
+        olds: DatabaseState,
+        news: DatabaseArgs,
+    ) -> Result<DatabaseState, ResourceError> {
+        let (cluster, name) = parse_id(id)?;
+        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let (owner_name, owner) = require_owner_url(&bridge, &cluster, &news, cx).await?;
+        let superuser = superuser_url(&bridge, &cluster, cx).await?;
+        let ensured = ensure(cx, &superuser, &news, &owner_name)
+            .await
+            .map_err(|e| {
+                sql_failed(
+                    &format!("cannot update database {name} on cluster {cluster}"),
+                    &e,
+                )
+            })?;
+        if ensured.created {
+            cx.warn(&format!(
+                "database {name} was missing on cluster {cluster} and has been created again, \
+                 empty"
+            ));
+        }
+        if ensured.owner_changed {
+            cx.info(&format!(
+                "changed the owner of database {name} from {} to {owner_name}",
+                olds.owner_role_name
+            ));
+        }
+        let unlisted: Vec<&str> = olds
+            .args
+            .extensions
+            .iter()
+            .filter(|e| !news.extensions.contains(e))
+            .map(String::as_str)
+            .collect();
+        if !unlisted.is_empty() {
+            cx.info(&format!(
+                "extension(s) {} are no longer listed but stay installed in database {name}; \
+                 run DROP EXTENSION yourself if you mean to remove them",
+                unlisted.join(", ")
+            ));
+        }
+        let state = state_of(news, owner_name, &owner);
+        if let Err(reasons) = verify_as_owner(&owner).await {
+            return Err(ResourceError::init_failed(id, &state, reasons));
+        }
+        Ok(state)
+    }
+
+    async fn delete(
+        &self,
+        cx: &Context<Clients>,
+        id: &str,
+        state: DatabaseState,
+    ) -> Result<(), ResourceError> {
+        let (cluster, name) = parse_id(id)?;
+        let bridge = cx.client()?.bridge_until(cx.deadline());
+        match bridge.clusters().get_opt(&cluster).await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                cx.info(&format!(
+                    "cluster {cluster} is gone, and database {name} with it"
+                ));
+                return Ok(());
+            }
+            Err(e) => return Err(bridge_failed(&format!("cannot read cluster {cluster}"), &e)),
+        }
+        let superuser = superuser_url(&bridge, &cluster, cx).await?;
+        match pg::drop_database(&superuser, &name, state.args.force_destroy).await {
+            Ok(Dropped::AlreadyGone) => {
+                cx.info(&format!(
+                    "database {name} was already gone from cluster {cluster}"
+                ));
+                Ok(())
+            }
+            Ok(Dropped::Dropped { tables }) => {
+                if !tables.is_empty() {
+                    cx.info(&format!(
+                        "dropped database {name} with its {} table(s) (forceDestroy is true)",
+                        tables.len()
+                    ));
+                }
+                Ok(())
+            }
+            Err(pg::Error::HasUserTables { tables, .. }) => {
+                Err(ResourceError::msg(refusal_to_drop(&name, &tables)))
+            }
+            Err(e) => Err(sql_failed(
+                &format!("cannot drop database {name} on cluster {cluster}"),
+                &e,
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLUSTER: &str = "oceanidemulatorcluster222a";
+
+    fn args(name: &str) -> DatabaseArgs {
+        DatabaseArgs {
+            cluster_id: CLUSTER.into(),
+            name: name.into(),
+            owner: "application".into(),
+            extensions: Vec::new(),
+            force_destroy: false,
+        }
+    }
+
+    #[test]
+    fn connection_urls_carry_the_owner_the_database_and_tls() {
+        let url = database_url(
+            "postgres://u_abc:pa%40ss@p.x.db.postgresbridge.com:5432/postgres",
+            "labelfish",
+        )
+        .unwrap();
+        assert_eq!(
+            url.expose_secret(),
+            "postgres://u_abc:pa%40ss@p.x.db.postgresbridge.com:5432/labelfish?sslmode=require"
+        );
+        assert_eq!(url.user(), "u_abc");
+        // A weaker mode is raised; a stronger one is kept.
+        let url = database_url("postgres://a:b@h/postgres?sslmode=disable", "db").unwrap();
+        assert_eq!(url.ssl_mode(), SslMode::Require);
+        let url = database_url("postgres://a:b@h:6000/postgres?sslmode=verify-full", "db").unwrap();
+        assert_eq!(url.ssl_mode(), SslMode::VerifyFull);
+        assert_eq!((url.host(), url.port(), url.database()), ("h", 6000, "db"));
+        // Names that need escaping survive the round trip.
+        let url = database_url("postgres://a:b@h/postgres", "label fish/2").unwrap();
+        assert_eq!(
+            PgUrl::parse(&url.expose_secret()).unwrap().database(),
+            "label fish/2"
+        );
+    }
+
+    #[test]
+    fn unusable_uris_are_explained_without_repeating_them() {
+        let e = database_url("mysql://a:hunter2@h/postgres", "db").unwrap_err();
+        assert!(e.contains("scheme"), "{e}");
+        assert!(!e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn ids_round_trip() {
+        let id = resource_id(CLUSTER, "labelfish");
+        let (cluster, name) = parse_id(&id).unwrap();
+        assert_eq!((cluster.as_str(), name.as_str()), (CLUSTER, "labelfish"));
+        let (_, name) = parse_id(&format!("{CLUSTER}/a/b")).unwrap();
+        assert_eq!(name, "a/b");
+        for bad in ["", "labelfish", "nope/labelfish", &format!("{CLUSTER}/")] {
+            let e = parse_id(bad).unwrap_err().to_string();
+            assert!(e.contains("<clusterId>/<databaseName>"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn check_normalises_and_explains() {
+        let mut a = DatabaseArgs {
+            cluster_id: format!(" {CLUSTER} "),
+            name: " labelfish ".into(),
+            owner: "user".into(),
+            extensions: vec!["pgcrypto".into(), " citext".into(), "pgcrypto".into()],
+            force_destroy: false,
+        };
+        assert_eq!(Database.check(&mut a), vec![]);
+        assert_eq!(a.cluster_id, CLUSTER);
+        assert_eq!(a.name, "labelfish");
+        assert_eq!(a.extensions, vec!["citext", "pgcrypto"]);
+
+        let mut bad = DatabaseArgs {
+            cluster_id: "c1".into(),
+            name: "n".repeat(64),
+            owner: String::new(),
+            extensions: vec!["ok".into(), String::new()],
+            force_destroy: false,
+        };
+        let failures = Database.check(&mut bad);
+        let props: Vec<&str> = failures.iter().map(|f| f.property.as_str()).collect();
+        assert_eq!(props, vec!["clusterId", "name", "owner", "extensions[1]"]);
+        assert!(failures[1].reason.contains("63 bytes"), "{}", failures[1]);
+
+        let failures = Database.check(&mut args("template1"));
+        assert_eq!(failures.len(), 1);
+        assert!(failures[0].reason.contains("system database"));
+    }
+
+    #[test]
+    fn inputs_serialize_without_defaults() {
+        let json = serde_json::to_value(args("labelfish")).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"clusterId": CLUSTER, "name": "labelfish", "owner": "application"})
+        );
+        let back: DatabaseArgs = serde_json::from_value(json).unwrap();
+        assert_eq!(back, args("labelfish"));
+    }
+
+    #[test]
+    fn refusals_list_the_tables_and_the_way_out() {
+        let e = refusal_to_drop(
+            "labelfish",
+            &["public.notes".into(), "public.tags".into(), "app.x".into()],
+        );
+        assert!(
+            e.starts_with("database labelfish holds 3 tables (public.notes, public.tags, app.x)"),
+            "{e}"
+        );
+        assert!(
+            e.contains("forceDestroy: true") && e.contains("pulumi up"),
+            "{e}"
+        );
+        let many: Vec<String> = (0..12).map(|i| format!("public.t{i}")).collect();
+        let e = refusal_to_drop("db", &many);
+        assert!(e.contains("public.t9, and 2 more"), "{e}");
+        assert!(refusal_to_drop("db", &many[..1]).contains("holds 1 table ("));
+    }
+}

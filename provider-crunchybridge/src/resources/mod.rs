@@ -1,0 +1,7 @@
+//! The resources, one file each.
+
+pub mod cluster;
+pub mod database;
+pub mod firewall_rule;
+pub mod panic_probe;
+pub mod role;

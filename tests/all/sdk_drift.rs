@@ -1,0 +1,33 @@
+//! The committed TypeScript SDK (`sdk/nodejs`) is exactly what `gen-sdk` generates from the
+//! provider's current schema.
+
+use provider_crunchybridge::provider::CrunchyBridge;
+use provider_crunchybridge::pulumi::sdk_nodejs;
+use provider_crunchybridge::pulumi::server::ProviderService;
+use provider_crunchybridge::resources::panic_probe::TEST_HOOKS_ENV;
+
+use crate::support::repo_root;
+
+#[test]
+fn committed_sdk_matches_a_fresh_generation() {
+    assert!(
+        std::env::var_os(TEST_HOOKS_ENV).is_none(),
+        "{TEST_HOOKS_ENV} is set: it adds test-only resources to the schema; unset it"
+    );
+    let service = ProviderService::new(CrunchyBridge, Default::default(), Default::default());
+    let schema: serde_json::Value =
+        serde_json::from_str(service.schema_json()).expect("the schema is JSON");
+    let files = sdk_nodejs::generate(&schema).expect("the schema generates an SDK");
+    let dir = repo_root().join("sdk/nodejs");
+    let drift = sdk_nodejs::check_sdk(&dir, &files).expect("sdk/nodejs is readable");
+    assert!(
+        drift.is_empty(),
+        "sdk/nodejs is out of date with the provider's schema:\n  {}\nregenerate it with: \
+         cargo run -p provider-crunchybridge --bin gen-sdk",
+        drift
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n  ")
+    );
+}
