@@ -65,6 +65,12 @@ impl ResourceError {
         ResourceError::Failed(message.to_string())
     }
 
+    /// A failure of `what`, caused by `cause`: the message reads `what: cause` (the Bridge
+    /// client's errors carry their request id, so it reaches the user).
+    pub fn because(what: impl fmt::Display, cause: impl fmt::Display) -> ResourceError {
+        ResourceError::Failed(format!("{what}: {cause}"))
+    }
+
     /// The object `id` exists in `state` but the operation did not finish.
     pub fn init_failed<S: Serialize>(
         id: impl Into<String>,

@@ -787,10 +787,6 @@ fn stopped_error(
     ResourceError::init_failed(id, &state, vec![reason])
 }
 
-fn failed(what: &str, e: &BridgeError) -> ResourceError {
-    ResourceError::msg(format!("{what}: {e}"))
-}
-
 /// The error for a failed `POST /clusters`.
 fn create_failed(args: &ClusterArgs, e: &BridgeError) -> ResourceError {
     if e.is_maybe_sent() || e.is_timeout() {
@@ -801,7 +797,7 @@ fn create_failed(args: &ClusterArgs, e: &BridgeError) -> ResourceError {
             args.name
         ))
     } else {
-        failed(&format!("cannot create cluster {:?}", args.name), e)
+        ResourceError::because(format!("cannot create cluster {:?}", args.name), e)
     }
 }
 
@@ -966,7 +962,10 @@ impl Resource for Cluster {
             }
             Ok(Some(c)) => Ok(Some(state_of(&c, prior.as_ref().map(|p| &p.args)))),
             Ok(None) => Ok(None),
-            Err(e) => Err(failed(&format!("cannot read cluster {cluster_id}"), &e)),
+            Err(e) => Err(ResourceError::because(
+                format!("cannot read cluster {cluster_id}"),
+                &e,
+            )),
         }
     }
 
@@ -988,7 +987,12 @@ impl Resource for Cluster {
                      drop it from the stack, then `pulumi up` creates a new one"
                 )));
             }
-            Err(e) => return Err(failed(&format!("cannot read cluster {cluster_id}"), &e)),
+            Err(e) => {
+                return Err(ResourceError::because(
+                    format!("cannot read cluster {cluster_id}"),
+                    &e,
+                ));
+            }
         };
         // An earlier create or update that timed out: finish waiting before changing anything.
         if !is_settled(&current) {
@@ -1019,10 +1023,9 @@ impl Resource for Cluster {
             return Err(ResourceError::Failed(why));
         }
         if let Some(patch) = patch_for(&current, &news) {
-            current = clusters
-                .update(&cluster_id, &patch)
-                .await
-                .map_err(|e| failed(&format!("cannot update cluster {cluster_id}"), &e))?;
+            current = clusters.update(&cluster_id, &patch).await.map_err(|e| {
+                ResourceError::because(format!("cannot update cluster {cluster_id}"), &e)
+            })?;
         }
         // Turn HA off before a resize (a hobby plan cannot have it), on after.
         let ha_first = current.is_ha && !news.is_ha;
@@ -1036,10 +1039,9 @@ impl Resource for Cluster {
                     let Some(upgrade) = upgrade_for(&current, &news) else {
                         continue;
                     };
-                    clusters
-                        .upgrade(&cluster_id, &upgrade)
-                        .await
-                        .map_err(|e| failed(&format!("cannot upgrade cluster {cluster_id}"), &e))?;
+                    clusters.upgrade(&cluster_id, &upgrade).await.map_err(|e| {
+                        ResourceError::because(format!("cannot upgrade cluster {cluster_id}"), &e)
+                    })?;
                     format!(
                         "upgrading cluster {} ({cluster_id}) to {}",
                         news.name,
@@ -1055,7 +1057,10 @@ impl Resource for Cluster {
                     };
                     let verb = if news.is_ha { "enabling" } else { "disabling" };
                     result.map_err(|e| {
-                        failed(&format!("{verb} HA on cluster {cluster_id} failed"), &e)
+                        ResourceError::because(
+                            format!("{verb} HA on cluster {cluster_id} failed"),
+                            &e,
+                        )
                     })?;
                     format!("{verb} HA on cluster {} ({cluster_id})", news.name)
                 }
@@ -1078,8 +1083,8 @@ impl Resource for Cluster {
             .map_err(|s| stopped_error(s, &current, &news, &doing, cx.urn()))?;
         }
         let held = clusters.get(&cluster_id).await.map_err(|e| {
-            failed(
-                &format!("updated cluster {cluster_id} but cannot read it back"),
+            ResourceError::because(
+                format!("updated cluster {cluster_id} but cannot read it back"),
                 &e,
             )
         })?;
@@ -1110,7 +1115,12 @@ impl Resource for Cluster {
                 cx.info(&format!("cluster {cluster_id} was already gone"));
                 return Ok(());
             }
-            Err(e) => return Err(failed(&format!("cannot read cluster {cluster_id}"), &e)),
+            Err(e) => {
+                return Err(ResourceError::because(
+                    format!("cannot read cluster {cluster_id}"),
+                    &e,
+                ));
+            }
         }
         match clusters.delete(&cluster_id).await {
             Ok(Deletion::Deleted) => Ok(()),
@@ -1118,8 +1128,8 @@ impl Resource for Cluster {
                 cx.info(&format!("cluster {cluster_id} was already gone"));
                 Ok(())
             }
-            Err(e) => Err(failed(
-                &format!(
+            Err(e) => Err(ResourceError::because(
+                format!(
                     "cannot delete cluster {cluster_id} (if Bridge says it is protected, set \
                      `isProtected: false` and run `pulumi up` first)"
                 ),

@@ -155,10 +155,6 @@ fn bounded(url: PgUrl, cx: &Context<Clients>) -> PgUrl {
     url.with_connect_timeout(timeout)
 }
 
-fn bridge_failed(what: &str, e: &oceanid_core::crunchybridge::Error) -> ResourceError {
-    ResourceError::msg(format!("{what}: {e}"))
-}
-
 /// The superuser's URL (to the `postgres` database), from `GET /clusters/{id}/roles/postgres`.
 async fn superuser_url(
     bridge: &Bridge,
@@ -209,8 +205,8 @@ async fn owner_url(
         .get_opt(&RoleName::new(owner))
         .await
         .map_err(|e| {
-            bridge_failed(
-                &format!("cannot get the credentials of role `{owner}` on cluster {cluster}"),
+            ResourceError::because(
+                format!("cannot get the credentials of role `{owner}` on cluster {cluster}"),
                 &e,
             )
         })?;
@@ -263,7 +259,10 @@ async fn require_cluster(bridge: &Bridge, cluster: &ClusterId) -> Result<(), Res
             "cluster {cluster} does not exist (or this API key cannot see it): pass a Cluster \
              resource's `id`, or look the cluster up with `getCluster`"
         ))),
-        Err(e) => Err(bridge_failed(&format!("cannot read cluster {cluster}"), &e)),
+        Err(e) => Err(ResourceError::because(
+            format!("cannot read cluster {cluster}"),
+            &e,
+        )),
     }
 }
 
@@ -326,10 +325,6 @@ async fn ensure(
         ));
     }
     Ok(ensured)
-}
-
-fn sql_failed(what: &str, e: &pg::Error) -> ResourceError {
-    ResourceError::msg(format!("{what}: {e}"))
 }
 
 #[async_trait]
@@ -446,7 +441,7 @@ impl Resource for Database {
                         vec![format!("{what}: {e}")],
                     ));
                 }
-                return Err(sql_failed(&what, &e));
+                return Err(ResourceError::because(&what, &e));
             }
         };
         if !ensured.created {
@@ -479,15 +474,20 @@ impl Resource for Database {
         match bridge.clusters().get_opt(&cluster).await {
             Ok(Some(_)) => {}
             Ok(None) => return Ok(None),
-            Err(e) => return Err(bridge_failed(&format!("cannot read cluster {cluster}"), &e)),
+            Err(e) => {
+                return Err(ResourceError::because(
+                    format!("cannot read cluster {cluster}"),
+                    &e,
+                ));
+            }
         }
         let superuser = superuser_url(&bridge, &cluster, cx).await?;
         let info: DatabaseInfo = match pg::database_info(&superuser, &name).await {
             Ok(Some(info)) => info,
             Ok(None) => return Ok(None),
             Err(e) => {
-                return Err(sql_failed(
-                    &format!("cannot read database {name} on cluster {cluster}"),
+                return Err(ResourceError::because(
+                    format!("cannot read database {name} on cluster {cluster}"),
                     &e,
                 ));
             }
@@ -555,8 +555,8 @@ impl Resource for Database {
         let ensured = ensure(cx, &superuser, &news, &owner_name)
             .await
             .map_err(|e| {
-                sql_failed(
-                    &format!("cannot update database {name} on cluster {cluster}"),
+                ResourceError::because(
+                    format!("cannot update database {name} on cluster {cluster}"),
                     &e,
                 )
             })?;
@@ -609,7 +609,12 @@ impl Resource for Database {
                 ));
                 return Ok(());
             }
-            Err(e) => return Err(bridge_failed(&format!("cannot read cluster {cluster}"), &e)),
+            Err(e) => {
+                return Err(ResourceError::because(
+                    format!("cannot read cluster {cluster}"),
+                    &e,
+                ));
+            }
         }
         let superuser = superuser_url(&bridge, &cluster, cx).await?;
         match pg::drop_database(&superuser, &name, state.args.force_destroy).await {
@@ -631,8 +636,8 @@ impl Resource for Database {
             Err(pg::Error::HasUserTables { tables, .. }) => {
                 Err(ResourceError::msg(refusal_to_drop(&name, &tables)))
             }
-            Err(e) => Err(sql_failed(
-                &format!("cannot drop database {name} on cluster {cluster}"),
+            Err(e) => Err(ResourceError::because(
+                format!("cannot drop database {name} on cluster {cluster}"),
                 &e,
             )),
         }

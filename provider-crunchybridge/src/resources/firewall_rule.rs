@@ -263,10 +263,6 @@ fn mismatch(held: &FirewallRuleState, asked: &FirewallRuleArgs) -> Option<String
     (!diffs.is_empty()).then(|| diffs.join(", "))
 }
 
-fn failed(what: &str, e: &oceanid_core::crunchybridge::Error) -> ResourceError {
-    ResourceError::msg(format!("{what}: {e}"))
-}
-
 #[async_trait]
 impl Resource for FirewallRule {
     type Client = Clients;
@@ -316,10 +312,9 @@ impl Resource for FirewallRule {
         let bridge = cx.client()?.bridge_until(cx.deadline());
         let network = NetworkId::new(&args.network_id);
         let firewall = bridge.firewall(&network);
-        let before = firewall
-            .list()
-            .await
-            .map_err(|e| failed(&format!("cannot list the rules of network {network}"), &e))?;
+        let before = firewall.list().await.map_err(|e| {
+            ResourceError::because(format!("cannot list the rules of network {network}"), &e)
+        })?;
         if let Some(why) = conflict(&args, &before, cx.urn()) {
             return Err(ResourceError::Failed(why));
         }
@@ -333,8 +328,8 @@ impl Resource for FirewallRule {
                 // The outcome is unknown: look before reporting, so a rule that was made is
                 // adopted rather than made twice on the next attempt.
                 let after = firewall.list().await.map_err(|le| {
-                    failed(
-                        &format!(
+                    ResourceError::because(
+                        format!(
                             "creating {} on network {network} may or may not have succeeded, and \
                              listing the rules to find out failed too ({le}); run `pulumi \
                              refresh`, then import the rule if it exists",
@@ -357,8 +352,8 @@ impl Resource for FirewallRule {
                         rule
                     }
                     None => {
-                        return Err(failed(
-                            &format!("cannot create {} on network {network}", args.rule),
+                        return Err(ResourceError::because(
+                            format!("cannot create {} on network {network}", args.rule),
                             &e,
                         ));
                     }
@@ -416,8 +411,8 @@ impl Resource for FirewallRule {
         match bridge.firewall(&network).get_opt(&rule_id).await {
             Ok(Some(rule)) => state_of(&rule, &network).map(Some),
             Ok(None) => Ok(None),
-            Err(e) => Err(failed(
-                &format!("cannot read rule {rule_id} of network {network}"),
+            Err(e) => Err(ResourceError::because(
+                format!("cannot read rule {rule_id} of network {network}"),
                 &e,
             )),
         }
@@ -439,8 +434,8 @@ impl Resource for FirewallRule {
             description: Some(news.description.clone().unwrap_or_default()),
         };
         if let Err(e) = firewall.update(&rule_id, &request).await {
-            return Err(failed(
-                &format!("cannot update rule {rule_id} of network {network}"),
+            return Err(ResourceError::because(
+                format!("cannot update rule {rule_id} of network {network}"),
                 &e,
             ));
         }
@@ -448,8 +443,8 @@ impl Resource for FirewallRule {
             .get(&rule_id)
             .await
             .map_err(|e| {
-                failed(
-                    &format!("updated rule {rule_id} but cannot read it back"),
+                ResourceError::because(
+                    format!("updated rule {rule_id} but cannot read it back"),
                     &e,
                 )
             })
@@ -480,8 +475,8 @@ impl Resource for FirewallRule {
                 ));
                 Ok(())
             }
-            Err(e) => Err(failed(
-                &format!("cannot delete rule {rule_id} of network {network}"),
+            Err(e) => Err(ResourceError::because(
+                format!("cannot delete rule {rule_id} of network {network}"),
                 &e,
             )),
         }

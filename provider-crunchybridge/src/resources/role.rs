@@ -15,8 +15,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use oceanid_core::crunchybridge::{
-    Bridge, ClusterId, Deletion, Error as BridgeError, ExposeSecret, Role as ApiRole,
-    RoleFlavor as ApiFlavor, RoleName, UpsertRole, is_eid,
+    Bridge, ClusterId, Deletion, ExposeSecret, Role as ApiRole, RoleFlavor as ApiFlavor, RoleName,
+    UpsertRole, is_eid,
 };
 
 use crate::provider::Clients;
@@ -168,16 +168,11 @@ fn check_args(args: &mut RoleArgs) -> Vec<CheckFailure> {
 
 /// The caller's own role name, when the account has an id.
 async fn own_role(bridge: &Bridge) -> Result<Option<RoleName>, ResourceError> {
-    let account = bridge
-        .account()
-        .get()
-        .await
-        .map_err(|e| failed("cannot read the account behind the API key", &e))?;
+    let account =
+        bridge.account().get().await.map_err(|e| {
+            ResourceError::because("cannot read the account behind the API key", &e)
+        })?;
     Ok(account.id.as_ref().map(RoleName::for_account))
-}
-
-fn failed(what: &str, e: &BridgeError) -> ResourceError {
-    ResourceError::msg(format!("{what}: {e}"))
 }
 
 /// The state a role on Bridge implies. With `prior` the inputs stay as given (the flavor
@@ -292,8 +287,8 @@ impl Resource for Role {
                     )));
                 }
                 Err(e) => {
-                    return Err(failed(
-                        &format!("cannot read role `{name}` of cluster {cluster}"),
+                    return Err(ResourceError::because(
+                        format!("cannot read role `{name}` of cluster {cluster}"),
                         &e,
                     ));
                 }
@@ -314,8 +309,8 @@ impl Resource for Role {
                     )));
                 }
                 Err(e) => {
-                    return Err(failed(
-                        &format!("cannot look for role `{name}` on cluster {cluster}"),
+                    return Err(ResourceError::because(
+                        format!("cannot look for role `{name}` on cluster {cluster}"),
                         &e,
                     ));
                 }
@@ -327,8 +322,8 @@ impl Resource for Role {
                 roles.upsert(&name, &UpsertRole::default()).await
             };
             result.map_err(|e| {
-                failed(
-                    &format!("cannot create role `{name}` on cluster {cluster}"),
+                ResourceError::because(
+                    format!("cannot create role `{name}` on cluster {cluster}"),
                     &e,
                 )
             })?;
@@ -402,8 +397,8 @@ impl Resource for Role {
                 prior.as_ref().map(|p| &p.args),
             ))),
             Ok(None) => Ok(None),
-            Err(e) => Err(failed(
-                &format!("cannot read role `{name}` of cluster {cluster}"),
+            Err(e) => Err(ResourceError::because(
+                format!("cannot read role `{name}` of cluster {cluster}"),
                 &e,
             )),
         }
@@ -428,8 +423,8 @@ impl Resource for Role {
                 )));
             }
             Err(e) => {
-                return Err(failed(
-                    &format!("cannot read role `{name}` of cluster {cluster}"),
+                return Err(ResourceError::because(
+                    format!("cannot read role `{name}` of cluster {cluster}"),
                     &e,
                 ));
             }
@@ -442,15 +437,15 @@ impl Resource for Role {
                 rotate_password: None,
             };
             roles.upsert(&name, &upsert).await.map_err(|e| {
-                failed(
-                    &format!("cannot change the flavor of role `{name}` of cluster {cluster}"),
+                ResourceError::because(
+                    format!("cannot change the flavor of role `{name}` of cluster {cluster}"),
                     &e,
                 )
             })?;
         }
         let held = roles.get(&name).await.map_err(|e| {
-            failed(
-                &format!("updated role `{name}` of cluster {cluster} but cannot read it back"),
+            ResourceError::because(
+                format!("updated role `{name}` of cluster {cluster} but cannot read it back"),
                 &e,
             )
         })?;
@@ -489,8 +484,8 @@ impl Resource for Role {
                 ));
                 Ok(())
             }
-            Err(e) => Err(failed(
-                &format!("cannot delete role `{name}` of cluster {cluster}"),
+            Err(e) => Err(ResourceError::because(
+                format!("cannot delete role `{name}` of cluster {cluster}"),
                 &e,
             )),
         }
