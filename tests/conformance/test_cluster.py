@@ -304,3 +304,25 @@ def test_bad_import_ids_are_clear_errors(bridge):
     with pytest.raises(grpc.RpcError) as e:
         bridge.read("not-a-cluster", type_token=CL)
     assert "<clusterId>" in e.value.details()
+
+
+def test_cancel_stops_an_in_flight_create_and_keeps_the_cluster(bridge, emulator):
+    # The engine sends Cancel before it shuts a plugin down (Ctrl-C during `pulumi up`): the
+    # wait ends at once, and the cluster that exists is reported, not lost.
+    from concurrent.futures import ThreadPoolExecutor
+    from google.protobuf import empty_pb2
+
+    inputs = bridge.checked(cluster_args(emulator, name="cancel-never-ready"), CL)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        started = time.monotonic()
+        pending = pool.submit(bridge.create, inputs, CL, False, 600, "db")
+        deadline = time.monotonic() + 10
+        while not new_clusters(emulator) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        bridge.stub.Cancel(empty_pb2.Empty())
+        with pytest.raises(grpc.RpcError) as e:
+            pending.result(timeout=30)
+        took = time.monotonic() - started
+    (held,) = new_clusters(emulator)
+    assert init_failed(e.value).id == held["id"], e.value.details()
+    assert took < 10, f"Cancel took {took:.1f} s to end a create with a 600 s timeout"

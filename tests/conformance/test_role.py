@@ -184,3 +184,24 @@ def test_the_credentials_log_in_to_postgres(pg_bridge, pg_emulator, engine):
     with pytest.raises(AssertionError):
         psql(uri, "select 1")  # the deleted role no longer logs in
     assert_no_leak(pg_bridge, engine, reveal(out["password"]), reveal(app["password"]))
+
+
+def test_an_unreachable_engine_never_breaks_an_operation(emulator):
+    # Engine.Log goes to an address where nothing listens: logging fails quietly.
+    from conftest import CANARY_KEY
+    from harness import Provider, secret
+
+    emulator.reset()
+    p = Provider(["--logtostderr", "127.0.0.1:1"])
+    try:
+        p.configure({"apiKey": secret(CANARY_KEY), "apiUrl": emulator.url})
+        inputs = p.checked({"clusterId": emulator.seed["cluster_id"], "name": "application"},
+                           "crunchybridge:index:Role")
+        started = time.monotonic()
+        r = p.create(inputs, type_token="crunchybridge:index:Role", name="app")
+        assert r.id == f"{emulator.seed['cluster_id']}/application"
+        # Deleting a built-in role logs why it is only forgotten: still fine, still quick.
+        p.delete(r.id, from_struct(r.properties), type_token="crunchybridge:index:Role", name="app")
+        assert time.monotonic() - started < 5
+    finally:
+        assert p.stop() == 0
