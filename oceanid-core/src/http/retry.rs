@@ -18,7 +18,9 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 /// How a client retries: jittered exponential backoff with an attempt cap.
 ///
 /// The defaults (first delay 250 ms, factor 2, at most 8 s between attempts, at most 10 attempts,
-/// a `Retry-After` of up to 5 minutes honoured) suit an API that rate-limits in seconds.
+/// a `Retry-After` of up to 5 minutes honoured) suit an API that rate-limits in seconds. A
+/// server's `Retry-After` replaces the backoff delay for that attempt (see
+/// [`RetryPolicy::next_delay`]).
 ///
 /// ```
 /// use std::time::Duration;
@@ -155,9 +157,11 @@ impl RetryPolicy {
         }
     }
 
-    /// The wait before the next attempt: the next backoff delay, or the server's `Retry-After` when
-    /// that is longer (plus up to one minimum delay of jitter, so that callers told the same
-    /// `Retry-After` do not return together). `None` when the server asks for more than
+    /// The wait before the next attempt. When the server says how long (`Retry-After`), that
+    /// is the wait, plus a small jitter (up to a tenth of it, and up to 50 ms more) so that
+    /// callers told the same thing do not come back together: the server knows its own limits
+    /// better than an exponential guess, and `Retry-After: 0` means "now". Without it, the next
+    /// jittered exponential backoff delay. `None` when the server asks for more than
     /// [`Self::max_retry_after`].
     #[must_use]
     pub fn next_delay(
@@ -165,22 +169,23 @@ impl RetryPolicy {
         backoff: &mut Backoff,
         retry_after: Option<Duration>,
     ) -> Option<Duration> {
-        let computed = backoff.next().unwrap_or(self.max_delay);
         match retry_after {
             Some(ra) if ra > self.max_retry_after => None,
-            Some(ra) if ra >= computed => {
-                // Many callers told the same `Retry-After` would otherwise come back together.
+            Some(ra) => {
                 let spread = if self.jitter {
-                    self.min_delay.mul_f64(rand::random::<f64>())
+                    (ra / 10 + RETRY_AFTER_SPREAD).mul_f64(rand::random::<f64>())
                 } else {
                     Duration::ZERO
                 };
                 Some(ra + spread)
             }
-            Some(_) | None => Some(computed),
+            None => Some(backoff.next().unwrap_or(self.max_delay)),
         }
     }
 }
+
+/// The fixed part of the jitter added to a server's `Retry-After`.
+const RETRY_AFTER_SPREAD: Duration = Duration::from_millis(50);
 
 /// The delays of one call's retries, from [`RetryPolicy::backoff`].
 #[derive(Debug)]
@@ -274,7 +279,7 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_wins_when_longer_and_is_capped() {
+    fn retry_after_is_the_wait_and_is_capped() {
         let policy = RetryPolicy::default()
             .with_min_delay(Duration::from_millis(10))
             .with_max_retry_after(Duration::from_secs(30))
@@ -284,14 +289,30 @@ mod tests {
             policy.next_delay(&mut b, Some(Duration::from_secs(2))),
             Some(Duration::from_secs(2))
         );
+        // The server's answer does not use up the exponential sequence.
         assert_eq!(
             policy.next_delay(&mut b, None),
-            Some(Duration::from_millis(20))
+            Some(Duration::from_millis(10))
         );
         assert_eq!(
             policy.next_delay(&mut b, Some(Duration::from_secs(31))),
             None
         );
+    }
+
+    #[test]
+    fn retry_after_gets_a_small_spread_not_an_exponential_wait() {
+        let policy = RetryPolicy::default();
+        for _ in 0..200 {
+            let mut b = policy.backoff();
+            let now = policy.next_delay(&mut b, Some(Duration::ZERO)).unwrap();
+            assert!(now <= Duration::from_millis(50), "{now:?}");
+            let later = policy.next_delay(&mut b, Some(Duration::from_secs(1))).unwrap();
+            assert!(
+                later >= Duration::from_secs(1) && later <= Duration::from_millis(1150),
+                "{later:?}"
+            );
+        }
     }
 
     #[test]

@@ -312,12 +312,8 @@ impl Resource for FirewallRule {
         let bridge = cx.client()?.bridge_until(cx.deadline());
         let network = NetworkId::new(&args.network_id);
         let firewall = bridge.firewall(&network);
-        let before = firewall.list().await.map_err(|e| {
-            ResourceError::because(format!("cannot list the rules of network {network}"), &e)
-        })?;
-        if let Some(why) = conflict(&args, &before, cx.urn()) {
-            return Err(ResourceError::Failed(why));
-        }
+        // One call in the common case: Bridge itself refuses a duplicate or overlapping rule
+        // (400), and only then are the rules listed to explain which one is in the way.
         let mut request = CreateFirewallRule::new(&args.rule).kind(api_kind(args.kind));
         if let Some(d) = &args.description {
             request = request.description(d);
@@ -325,9 +321,10 @@ impl Resource for FirewallRule {
         let created = match firewall.create(&request).await {
             Ok(rule) => rule,
             Err(e) if e.is_maybe_sent() || e.is_timeout() => {
-                // The outcome is unknown: look before reporting, so a rule that was made is
+                // The outcome is unknown (the client's retries, which replay the same
+                // Idempotency-Key, ran out): look before reporting, so a rule that was made is
                 // adopted rather than made twice on the next attempt.
-                let after = firewall.list().await.map_err(|le| {
+                let now = firewall.list().await.map_err(|le| {
                     ResourceError::because(
                         format!(
                             "creating {} on network {network} may or may not have succeeded, and \
@@ -338,15 +335,16 @@ impl Resource for FirewallRule {
                         &e,
                     )
                 })?;
-                let new = after.into_iter().find(|r| {
+                let made = now.into_iter().find(|r| {
                     same_net(&r.rule, &args.rule)
                         && r.effective_kind() == api_kind(args.kind)
-                        && !before.iter().any(|b| b.id == r.id)
+                        && r.description() == args.description.as_deref()
                 });
-                match new {
+                match made {
                     Some(rule) => {
                         cx.info(&format!(
-                            "the create answer was lost ({e}); found the new rule {} and adopted it",
+                            "the create answer was lost ({e}); found rule {} with exactly what \
+                             was asked and adopted it",
                             rule.id
                         ));
                         rule
@@ -360,19 +358,19 @@ impl Resource for FirewallRule {
                 }
             }
             Err(e) => {
-                let mut why = format!("cannot create {} on network {network}: {e}", args.rule);
-                if e.status() == Some(400) {
-                    // Someone may have added a conflicting rule since we listed.
-                    if let Some(c) = firewall
+                let explained = if e.status() == Some(400) {
+                    firewall
                         .list()
                         .await
                         .ok()
                         .and_then(|now| conflict(&args, &now, cx.urn()))
-                    {
-                        why = format!("{why}\n{c}");
-                    }
-                }
-                return Err(ResourceError::Failed(why));
+                } else {
+                    None
+                };
+                return Err(ResourceError::Failed(match explained {
+                    Some(why) => format!("{why}\n(Bridge answered: {e})"),
+                    None => format!("cannot create {} on network {network}: {e}", args.rule),
+                }));
             }
         };
         let id = resource_id(&args.network_id, created.id.as_str());
