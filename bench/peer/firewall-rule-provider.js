@@ -11,8 +11,8 @@
 //
 // PEER_MODE (environment of the node process): "hand" (default) makes one API call per
 // create, like most hand-written providers; "same-calls" makes the same calls the native
-// provider makes (list the rules to report a conflict, POST, read the rule back), so the two can
-// also be compared for the same work.
+// provider makes (POST, then read the rule back to verify it; on a 400, list the rules to say
+// which one is in the way), so the two can also be compared for the same work.
 "use strict";
 
 const net = require("net");
@@ -129,13 +129,18 @@ exports.handler = function handler() {
 
     async create(inputs) {
       const { networkId, rule, description, kind } = inputs;
-      if (sameCalls) {
-        const existing = (await listRules(networkId)).find((r) => r.rule === rule);
-        if (existing) throw new Error(`rule ${rule} already exists (${existing.id})`);
-      }
       const body = { rule, kind };
       if (description) body.description = description;
-      let created = await bridge("POST", `/networks/${networkId}/firewall-rules`, body);
+      let created;
+      try {
+        created = await bridge("POST", `/networks/${networkId}/firewall-rules`, body);
+      } catch (e) {
+        if (sameCalls && e.status === 400) {
+          const existing = (await listRules(networkId)).find((r) => r.rule === rule);
+          if (existing) e.message += ` (rule ${existing.id} already holds ${rule})`;
+        }
+        throw e;
+      }
       if (sameCalls) {
         created = await bridge("GET", `/networks/${networkId}/firewall-rules/${created.id}`);
       }

@@ -1048,16 +1048,21 @@ fn report(rounds: &[BTreeMap<String, Figures>], s: &Settings) -> String {
         }
         md.push_str(&format!("- {who}: {}\n", parts.join("; ")));
     }
-    if let Some(db) = rounds.iter().find_map(|r| r.get("database")) {
+    let db = |k: &str| median_of(rounds, "database", k);
+    if let Some((p50, lo, hi)) = db("db_create_p50_ms") {
+        let runs = rounds.iter().filter(|r| r.contains_key("database")).count();
         md.push_str(&format!(
-            "\nDatabase create + verify ({} databases after a first one): median {} ms [{}-{}], \
-             first create {} ms; delete median {} ms\n",
+            "\nDatabase create + verify ({} databases per measurement after a first one, {runs} \
+             measurement(s)): median {} ms [{}-{} across measurements]; within one measurement \
+             min {} ms, max {} ms; first create {} ms; delete median {} ms\n",
             s.databases,
-            fmt(db.get("db_create_p50_ms").copied().unwrap_or(f64::NAN)),
-            fmt(db.get("db_create_min_ms").copied().unwrap_or(f64::NAN)),
-            fmt(db.get("db_create_max_ms").copied().unwrap_or(f64::NAN)),
-            fmt(db.get("db_first_create_ms").copied().unwrap_or(f64::NAN)),
-            fmt(db.get("db_delete_p50_ms").copied().unwrap_or(f64::NAN)),
+            fmt(p50),
+            fmt(lo),
+            fmt(hi),
+            fmt(db("db_create_min_ms").map_or(f64::NAN, |m| m.1)),
+            fmt(db("db_create_max_ms").map_or(f64::NAN, |m| m.2)),
+            fmt(db("db_first_create_ms").map_or(f64::NAN, |m| m.0)),
+            fmt(db("db_delete_p50_ms").map_or(f64::NAN, |m| m.0)),
         ));
     }
     md
@@ -1104,6 +1109,41 @@ fn machine() -> Json {
     })
 }
 
+/// Medians over every round of every saved run (`run-*.json` in the results directory).
+fn report_saved_runs(s: &Settings) -> Res<()> {
+    let mut rounds: Vec<BTreeMap<String, Figures>> = Vec::new();
+    let mut runs = Vec::new();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&s.out_dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("run-") && n.ends_with(".json"))
+        })
+        .collect();
+    names.sort();
+    for path in names {
+        let raw: Json = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+        let these: Vec<BTreeMap<String, Figures>> = serde_json::from_value(raw["rounds"].clone())?;
+        runs.push(format!(
+            "{}: {} round(s), load before {}, after {}",
+            path.display(),
+            these.len(),
+            raw["load_before"].as_str().unwrap_or("?"),
+            raw["load_after"].as_str().unwrap_or("?")
+        ));
+        rounds.extend(these);
+    }
+    if rounds.is_empty() {
+        return Err(format!("no run-*.json in {}", s.out_dir.display()).into());
+    }
+    println!("{}", report(&rounds, s));
+    for r in runs {
+        println!("- {r}");
+    }
+    Ok(())
+}
+
 fn main() -> Res<()> {
     let s = Settings::from_env();
     for p in [&s.provider_bin, &s.emulator_bin] {
@@ -1123,6 +1163,9 @@ fn main() -> Res<()> {
         );
     }
     std::fs::create_dir_all(&s.out_dir)?;
+    if std::env::var("OCEANID_BENCH_REPORT_ONLY").as_deref() == Ok("1") {
+        return report_saved_runs(&s);
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -1151,10 +1194,15 @@ fn main() -> Res<()> {
             "rounds": rounds,
         });
         std::fs::write(
+            s.out_dir.join(format!("run-{stamp}.json")),
+            serde_json::to_string_pretty(&raw)?,
+        )?;
+        std::fs::write(
             s.out_dir.join("latest.json"),
             serde_json::to_string_pretty(&raw)?,
         )?;
         std::fs::write(s.out_dir.join("latest.md"), &table)?;
+        std::fs::write(s.out_dir.join(format!("run-{stamp}.md")), &table)?;
         eprintln!("results: {}", s.out_dir.join("latest.{json,md}").display());
         Ok::<(), BoxError>(())
     })

@@ -307,7 +307,9 @@ mod tests {
             let mut b = policy.backoff();
             let now = policy.next_delay(&mut b, Some(Duration::ZERO)).unwrap();
             assert!(now <= Duration::from_millis(50), "{now:?}");
-            let later = policy.next_delay(&mut b, Some(Duration::from_secs(1))).unwrap();
+            let later = policy
+                .next_delay(&mut b, Some(Duration::from_secs(1)))
+                .unwrap();
             assert!(
                 later >= Duration::from_secs(1) && later <= Duration::from_millis(1150),
                 "{later:?}"
