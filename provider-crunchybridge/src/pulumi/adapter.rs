@@ -256,6 +256,15 @@ impl<R: Resource> ResourceAdapter<R> {
     }
 }
 
+impl From<CheckFailure> for pulumirpc::CheckFailure {
+    fn from(f: CheckFailure) -> Self {
+        pulumirpc::CheckFailure {
+            property: f.property,
+            reason: f.reason,
+        }
+    }
+}
+
 /// A `tonic::Status` carrying `ErrorResourceInitFailed` as a `google.rpc.Status` detail.
 pub fn init_failed_status(message: &str, detail: &ErrorResourceInitFailed) -> tonic::Status {
     let status = google_rpc::Status {
@@ -308,13 +317,7 @@ impl<R: Resource> ErasedResource<R::Client> for ResourceAdapter<R> {
             });
         CheckResponse {
             inputs: Some(to_struct(&inputs)),
-            failures: failures
-                .into_iter()
-                .map(|f| pulumirpc::CheckFailure {
-                    property: f.property,
-                    reason: f.reason,
-                })
-                .collect(),
+            failures: failures.into_iter().map(Into::into).collect(),
         }
     }
 

@@ -148,13 +148,7 @@ impl<F: Function> ErasedFunction<F::Client> for FunctionAdapter<F> {
             }
             failures
         });
-        let failures: Vec<pulumirpc::CheckFailure> = failures
-            .into_iter()
-            .map(|f| pulumirpc::CheckFailure {
-                property: f.property,
-                reason: f.reason,
-            })
-            .collect();
+        let failures: Vec<pulumirpc::CheckFailure> = failures.into_iter().map(Into::into).collect();
         if !failures.is_empty() {
             return Ok(InvokeResponse {
                 r#return: None,

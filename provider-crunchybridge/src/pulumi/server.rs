@@ -14,14 +14,14 @@ use super::context::EngineLog;
 use super::function::ErasedFunction;
 use super::package::{Package, config_shape, package_schema};
 use super::proto::pulumirpc::{
-    self, CallRequest, CallResponse, CheckRequest, CheckResponse, ConfigureRequest,
-    ConfigureResponse, ConstructRequest, ConstructResponse, CreateRequest, CreateResponse,
-    DeleteRequest, DiffRequest, DiffResponse, GetMappingRequest, GetMappingResponse,
-    GetMappingsRequest, GetMappingsResponse, GetSchemaRequest, GetSchemaResponse, InvokeRequest,
-    InvokeResponse, ListRequest, ListResponse, ParameterizeRequest, ParameterizeResponse,
-    PluginAttach, PluginInfo, PropertyDiff, ProviderHandshakeRequest, ProviderHandshakeResponse,
-    ReadRequest, ReadResponse, UpdateRequest, UpdateResponse, diff_response::DiffChanges,
-    property_diff::Kind as DiffKind, resource_provider_server::ResourceProvider,
+    CallRequest, CallResponse, CheckRequest, CheckResponse, ConfigureRequest, ConfigureResponse,
+    ConstructRequest, ConstructResponse, CreateRequest, CreateResponse, DeleteRequest, DiffRequest,
+    DiffResponse, GetMappingRequest, GetMappingResponse, GetMappingsRequest, GetMappingsResponse,
+    GetSchemaRequest, GetSchemaResponse, InvokeRequest, InvokeResponse, ListRequest, ListResponse,
+    ParameterizeRequest, ParameterizeResponse, PluginAttach, PluginInfo, PropertyDiff,
+    ProviderHandshakeRequest, ProviderHandshakeResponse, ReadRequest, ReadResponse, UpdateRequest,
+    UpdateResponse, diff_response::DiffChanges, property_diff::Kind as DiffKind,
+    resource_provider_server::ResourceProvider,
 };
 use super::value::{PropertyMap, Value, from_opt_struct, to_struct};
 
@@ -235,13 +235,7 @@ impl<P: Package> ResourceProvider for ProviderService<P> {
             inputs.extend(passthrough);
             Ok(Response::new(CheckResponse {
                 inputs: Some(to_struct(&inputs)),
-                failures: failures
-                    .into_iter()
-                    .map(|f| pulumirpc::CheckFailure {
-                        property: f.property,
-                        reason: f.reason,
-                    })
-                    .collect(),
+                failures: failures.into_iter().map(Into::into).collect(),
             }))
         })
         .await
