@@ -637,3 +637,403 @@ fn friendly_serde(e: &serde_json::Error) -> String {
     // serde_json appends " at line 1 column N" only for text input; values have none.
     m.replace("invalid type: ", "wrong type: got ")
 }
+
+/// In-process lifecycle tests of the adapter with a small in-memory resource: no network, no
+/// protobuf client, just the controller's rules.
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    use schemars::JsonSchema;
+    use serde::Deserialize;
+
+    use super::*;
+    use crate::pulumi::resource::Created;
+    use crate::pulumi::value::Unknown;
+
+    /// A widget's inputs.
+    #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    struct WidgetArgs {
+        /// Its name; changing it replaces the widget.
+        #[schemars(extend("x-replace" = true))]
+        name: String,
+        /// Its size.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        size: Option<u32>,
+        /// A note.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    }
+
+    /// A widget's state.
+    #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    struct WidgetState {
+        #[serde(flatten)]
+        args: WidgetArgs,
+        /// Assigned by the store.
+        widget_id: String,
+        /// A credential, always secret.
+        #[schemars(extend("x-secret" = true))]
+        token: String,
+    }
+
+    /// The in-memory "cloud".
+    #[derive(Default)]
+    struct Store {
+        widgets: Mutex<BTreeMap<String, WidgetState>>,
+    }
+
+    struct Widget;
+
+    #[async_trait]
+    impl Resource for Widget {
+        type Client = Store;
+        type Args = WidgetArgs;
+        type State = WidgetState;
+        const TOKEN: &'static str = "test:index:Widget";
+        const DESCRIPTION: &'static str = "A widget.";
+        const DELETE_BEFORE_REPLACE: bool = true;
+
+        fn check(&self, args: &mut WidgetArgs) -> Vec<CheckFailure> {
+            args.name = args.name.trim().to_owned();
+            let mut failures = Vec::new();
+            if args.name.is_empty() {
+                failures.push(CheckFailure::new("name", "the name is empty"));
+            }
+            if args.size.is_some_and(|s| s > 100) {
+                failures.push(CheckFailure::new("size", "at most 100"));
+            }
+            failures
+        }
+
+        async fn create(
+            &self,
+            cx: &Context<Store>,
+            args: WidgetArgs,
+        ) -> Result<Created<WidgetState>, ResourceError> {
+            if args.name == "slow" {
+                cx.cancellation().cancelled().await;
+                let state = WidgetState {
+                    args,
+                    widget_id: "w-slow".into(),
+                    token: "tok-slow".into(),
+                };
+                return Err(ResourceError::init_failed(
+                    "w-slow",
+                    &state,
+                    vec!["cancelled while waiting".into()],
+                ));
+            }
+            let mut widgets = cx.client()?.widgets.lock().map_err(ResourceError::msg)?;
+            let id = format!("w-{}", widgets.len() + 1);
+            let state = WidgetState {
+                args,
+                widget_id: id.clone(),
+                token: format!("tok-{id}"),
+            };
+            widgets.insert(id.clone(), state.clone());
+            Ok(Created { id, state })
+        }
+
+        async fn read(
+            &self,
+            cx: &Context<Store>,
+            id: &str,
+            _prior: Option<WidgetState>,
+        ) -> Result<Option<WidgetState>, ResourceError> {
+            let widgets = cx.client()?.widgets.lock().map_err(ResourceError::msg)?;
+            Ok(widgets.get(id).cloned())
+        }
+
+        async fn update(
+            &self,
+            cx: &Context<Store>,
+            id: &str,
+            olds: WidgetState,
+            news: WidgetArgs,
+        ) -> Result<WidgetState, ResourceError> {
+            let mut widgets = cx.client()?.widgets.lock().map_err(ResourceError::msg)?;
+            let state = WidgetState { args: news, ..olds };
+            widgets.insert(id.to_owned(), state.clone());
+            Ok(state)
+        }
+
+        async fn delete(
+            &self,
+            cx: &Context<Store>,
+            id: &str,
+            _state: WidgetState,
+        ) -> Result<(), ResourceError> {
+            cx.client()?
+                .widgets
+                .lock()
+                .map_err(ResourceError::msg)?
+                .remove(id);
+            Ok(())
+        }
+    }
+
+    const URN: &str = "urn:pulumi:test::test::test:index:Widget::w";
+
+    fn env(store: &Arc<Store>, cancel: &CancellationToken) -> OperationEnv<Store> {
+        OperationEnv {
+            client: Some(Arc::clone(store)),
+            cancel: cancel.clone(),
+            log: EngineLog::default(),
+        }
+    }
+
+    fn map(pairs: &[(&str, Value)]) -> PropertyMap {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    fn s(v: &str) -> Value {
+        Value::String(v.into())
+    }
+
+    fn check(
+        a: &ResourceAdapter<Widget>,
+        news: PropertyMap,
+    ) -> (PropertyMap, Vec<(String, String)>) {
+        let r = ErasedResource::check(
+            a,
+            &CheckRequest {
+                urn: URN.into(),
+                news: Some(to_struct(&news)),
+                ..Default::default()
+            },
+        );
+        let failures = r
+            .failures
+            .into_iter()
+            .map(|f| (f.property, f.reason))
+            .collect();
+        (from_opt_struct(r.inputs.as_ref()), failures)
+    }
+
+    fn diff(a: &ResourceAdapter<Widget>, olds: &PropertyMap, news: &PropertyMap) -> DiffResponse {
+        ErasedResource::diff(
+            a,
+            &DiffRequest {
+                urn: URN.into(),
+                olds: Some(to_struct(olds)),
+                old_inputs: Some(to_struct(olds)),
+                news: Some(to_struct(news)),
+                ..Default::default()
+            },
+        )
+    }
+
+    #[test]
+    fn check_normalises_and_reports_every_failure_with_its_property() {
+        let a = ResourceAdapter::new(Widget);
+        let (inputs, failures) = check(
+            &a,
+            map(&[("name", s("  w  ")), ("size", Value::Number(3.0))]),
+        );
+        assert!(failures.is_empty(), "{failures:?}");
+        assert_eq!(inputs.get("name"), Some(&s("w")));
+        let (_, failures) = check(&a, map(&[("name", s(" ")), ("size", Value::Number(500.0))]));
+        let props: Vec<_> = failures.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(props, ["name", "size"]);
+        let (_, failures) = check(&a, map(&[("size", s("big"))]));
+        assert_eq!(failures[0].0, "name");
+        assert!(failures[0].1.contains("missing required"));
+        let (_, failures) = check(&a, map(&[("name", s("w")), ("size", s("big"))]));
+        assert_eq!(failures[0].0, "size");
+        assert!(failures[0].1.contains("wrong type"), "{}", failures[0].1);
+    }
+
+    #[test]
+    fn unknowns_survive_check_and_their_placeholders_never_fail() {
+        let a = ResourceAdapter::new(Widget);
+        let unknown = Value::Unknown(Unknown::Any);
+        let (inputs, failures) = check(
+            &a,
+            map(&[("name", unknown.clone()), ("size", Value::Number(7.0))]),
+        );
+        assert!(
+            failures.is_empty(),
+            "the empty placeholder name must not fail: {failures:?}"
+        );
+        assert_eq!(inputs.get("name"), Some(&unknown));
+        assert_eq!(inputs.get("size"), Some(&Value::Number(7.0)));
+        // A known bad value next to an unknown one is still reported.
+        let (_, failures) = check(
+            &a,
+            map(&[("name", unknown), ("size", Value::Number(700.0))]),
+        );
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].0, "size");
+    }
+
+    #[test]
+    fn diff_kinds_replaces_and_delete_before_replace() {
+        let a = ResourceAdapter::new(Widget);
+        let olds = map(&[
+            ("name", s("w")),
+            ("size", Value::Number(1.0)),
+            ("widgetId", s("w-1")),
+        ]);
+        let same = diff(
+            &a,
+            &olds,
+            &map(&[("name", s("w")), ("size", Value::Number(1.0))]),
+        );
+        assert_eq!(same.changes, DiffChanges::DiffNone as i32);
+        let resized = diff(
+            &a,
+            &olds,
+            &map(&[("name", s("w")), ("size", Value::Number(2.0))]),
+        );
+        assert_eq!(resized.diffs, ["size"]);
+        assert!(resized.replaces.is_empty() && !resized.delete_before_replace);
+        assert_eq!(resized.detailed_diff["size"].kind, DiffKind::Update as i32);
+        let renamed = diff(
+            &a,
+            &olds,
+            &map(&[("name", s("v")), ("size", Value::Number(1.0))]),
+        );
+        assert_eq!(renamed.replaces, ["name"]);
+        assert!(renamed.delete_before_replace);
+        assert_eq!(
+            renamed.detailed_diff["name"].kind,
+            DiffKind::UpdateReplace as i32
+        );
+        let noted = diff(
+            &a,
+            &olds,
+            &map(&[
+                ("name", s("w")),
+                ("size", Value::Number(1.0)),
+                ("note", s("n")),
+            ]),
+        );
+        assert_eq!(noted.detailed_diff["note"].kind, DiffKind::Add as i32);
+        let unsized_ = diff(&a, &olds, &map(&[("name", s("w"))]));
+        assert_eq!(unsized_.detailed_diff["size"].kind, DiffKind::Delete as i32);
+    }
+
+    #[tokio::test]
+    async fn lifecycle_keeps_secrets_and_reads_back_imports() {
+        let a = ResourceAdapter::new(Widget);
+        let store = Arc::new(Store::default());
+        let cancel = CancellationToken::new();
+        let inputs = map(&[
+            ("name", s("w")),
+            ("note", Value::Secret(Box::new(s("hush")))),
+        ]);
+
+        // Preview: no call, unknown outputs, no invented inputs.
+        let preview = a
+            .create(
+                env(&store, &cancel),
+                CreateRequest {
+                    urn: URN.into(),
+                    properties: Some(to_struct(&inputs)),
+                    preview: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let outs = from_opt_struct(preview.properties.as_ref());
+        assert_eq!(outs.get("widgetId"), Some(&Value::Unknown(Unknown::Any)));
+        assert!(!outs.contains_key("size"));
+        assert!(store.widgets.lock().unwrap().is_empty());
+
+        // Create: the secret input stays secret, the schema-secret output is wrapped.
+        let created = a
+            .create(
+                env(&store, &cancel),
+                CreateRequest {
+                    urn: URN.into(),
+                    properties: Some(to_struct(&inputs)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(created.id, "w-1");
+        let state = from_opt_struct(created.properties.as_ref());
+        assert!(matches!(state.get("note"), Some(Value::Secret(_))));
+        assert!(matches!(state.get("token"), Some(Value::Secret(_))));
+        assert_eq!(state.get("widgetId"), Some(&s("w-1")));
+
+        // Import: only the id; the inputs come back from the state.
+        let imported = a
+            .read(
+                env(&store, &cancel),
+                ReadRequest {
+                    id: "w-1".into(),
+                    urn: URN.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let imported_inputs = from_opt_struct(imported.inputs.as_ref());
+        assert_eq!(imported_inputs.get("name"), Some(&s("w")));
+        assert!(!imported_inputs.contains_key("widgetId"));
+        assert!(matches!(
+            from_opt_struct(imported.properties.as_ref()).get("token"),
+            Some(Value::Secret(_))
+        ));
+
+        // Refresh after the object is gone: an empty id.
+        store.widgets.lock().unwrap().clear();
+        let gone = a
+            .read(
+                env(&store, &cancel),
+                ReadRequest {
+                    id: "w-1".into(),
+                    urn: URN.into(),
+                    properties: Some(to_struct(&state)),
+                    inputs: Some(to_struct(&inputs)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(gone.id, "");
+    }
+
+    #[tokio::test]
+    async fn cancel_lets_the_resource_report_what_exists() {
+        let a = ResourceAdapter::new(Widget);
+        let store = Arc::new(Store::default());
+        let cancel = CancellationToken::new();
+        let inputs = map(&[("name", s("slow"))]);
+        let pending = a.create(
+            env(&store, &cancel),
+            CreateRequest {
+                urn: URN.into(),
+                properties: Some(to_struct(&inputs)),
+                timeout: 600.0,
+                ..Default::default()
+            },
+        );
+        let trigger = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            cancel.cancel();
+        };
+        let (result, ()) = tokio::join!(pending, trigger);
+        let status = result.expect_err("a cancelled create fails");
+        let detail = google_rpc::Status::decode(status.details()).expect("a google.rpc.Status");
+        let any = &detail.details[0];
+        assert_eq!(
+            any.type_url,
+            "type.googleapis.com/pulumirpc.ErrorResourceInitFailed"
+        );
+        let init = ErrorResourceInitFailed::decode(any.value.as_slice()).unwrap();
+        assert_eq!(init.id, "w-slow");
+        let props = from_opt_struct(init.properties.as_ref());
+        assert!(matches!(props.get("token"), Some(Value::Secret(_))));
+    }
+}
