@@ -696,8 +696,9 @@ async fn latency_past_the_deadline_is_a_timeout() {
         .await
         .expect_err("too slow");
     assert!(err.is_timeout(), "{err:?}");
+    // The answer would come after 3 s.
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        started.elapsed() < Duration::from_millis(2500),
         "{:?}",
         started.elapsed()
     );

@@ -378,7 +378,8 @@ async fn deadline_during_retries_is_a_timeout_with_the_last_error() {
     let started = Instant::now();
     let err = bridge.account().get().await.expect_err("never succeeds");
     assert!(
-        started.elapsed() < Duration::from_millis(900),
+        // Far below "never": generous, so a loaded CI machine cannot make it flake.
+        started.elapsed() < Duration::from_millis(2500),
         "{:?}",
         started.elapsed()
     );
@@ -407,8 +408,9 @@ async fn deadline_during_a_slow_answer_is_a_timeout() {
         .get(&ClusterId::new("c1"))
         .await
         .expect_err("too slow");
+    // The answer would come after 3 s: well before that means the deadline ended the call.
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < Duration::from_millis(2500),
         "{:?}",
         started.elapsed()
     );
