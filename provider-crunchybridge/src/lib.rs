@@ -1,6 +1,7 @@
 //! The Crunchy Bridge Pulumi provider: `pulumi-resource-crunchybridge`.
 //!
-//! [`pulumi`] is the protocol layer (generic over any package); [`provider`] is the
+//! [`pulumi`] is the protocol layer (the `pulumi-provider` crate, generic over any package);
+//! [`provider`] is the
 //! `crunchybridge` package: its configuration and the list of its resources and functions;
 //! [`resources`] holds one file per resource and [`functions`] one file per function.
 //!
@@ -16,5 +17,7 @@
 
 pub mod functions;
 pub mod provider;
-pub mod pulumi;
 pub mod resources;
+
+/// The protocol layer this provider is built on (the `pulumi-provider` crate).
+pub use pulumi_provider as pulumi;

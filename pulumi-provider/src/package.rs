@@ -22,7 +22,7 @@ pub trait Package: Send + Sync + 'static {
     /// The provider configuration (`pulumi config set pkg:key …`).
     type Config: DeserializeOwned + Serialize + JsonSchema + Send + Sync + 'static;
 
-    /// The package name (`crunchybridge`).
+    /// The package name (`example` for tokens `example:index:…`).
     fn name(&self) -> &'static str;
     /// The plugin version.
     fn version(&self) -> &'static str;

@@ -30,7 +30,7 @@
 //! provider's Check.
 //!
 //! ```
-//! use provider_crunchybridge::pulumi::sdk_nodejs;
+//! use pulumi_provider::sdk_nodejs;
 //!
 //! let schema = serde_json::json!({"name": "demo", "version": "1.2.3"});
 //! let files = sdk_nodejs::generate(&schema).expect("a valid schema");

@@ -649,8 +649,8 @@ mod tests {
     use serde::Deserialize;
 
     use super::*;
-    use crate::pulumi::resource::Created;
-    use crate::pulumi::value::Unknown;
+    use crate::resource::Created;
+    use crate::value::Unknown;
 
     /// A widget's inputs.
     #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]

@@ -25,7 +25,7 @@ pub trait Function: Send + Sync + 'static {
     /// The result.
     type Output: Serialize + JsonSchema + Send + Sync + 'static;
 
-    /// The token, e.g. `crunchybridge:index:getAccount`.
+    /// The token, e.g. `example:index:getThing`.
     const TOKEN: &'static str;
     /// The description in the schema and SDK.
     const DESCRIPTION: &'static str;

@@ -1,5 +1,5 @@
 //! The typed resource trait: a resource is a type with plain `Args`/`State` structs and a
-//! handful of async methods. The adapter ([`crate::pulumi::adapter`]) does everything
+//! handful of async methods. The adapter ([`crate::adapter`]) does everything
 //! about the protocol around it.
 
 use std::fmt;
@@ -65,8 +65,8 @@ impl ResourceError {
         ResourceError::Failed(message.to_string())
     }
 
-    /// A failure of `what`, caused by `cause`: the message reads `what: cause` (the Bridge
-    /// client's errors carry their request id, so it reaches the user).
+    /// A failure of `what`, caused by `cause`: the message reads `what: cause` (an API
+    /// client's error that carries its request id passes it on to the user).
     pub fn because(what: impl fmt::Display, cause: impl fmt::Display) -> ResourceError {
         ResourceError::Failed(format!("{what}: {cause}"))
     }
@@ -125,7 +125,7 @@ pub trait Resource: Send + Sync + 'static {
     /// The stored state (inputs plus outputs).
     type State: DeserializeOwned + Serialize + JsonSchema + Clone + Send + Sync + 'static;
 
-    /// The type token, e.g. `crunchybridge:index:FirewallRule`.
+    /// The type token, e.g. `example:index:Thing`.
     const TOKEN: &'static str;
     /// The description in the schema and SDK (Markdown).
     const DESCRIPTION: &'static str;

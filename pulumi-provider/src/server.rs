@@ -97,6 +97,11 @@ impl<P: Package> ProviderService<P> {
         &self.inner.log
     }
 
+    /// `Unimplemented` with `message`, in which `{package}` names this package.
+    fn unsupported(&self, message: &str) -> Status {
+        Status::unimplemented(message.replace("{package}", self.inner.package.name()))
+    }
+
     fn env(&self) -> OperationEnv<P::Client> {
         OperationEnv {
             client: self.inner.client.read().ok().and_then(|c| c.clone()),
@@ -194,9 +199,7 @@ impl<P: Package> ResourceProvider for ProviderService<P> {
         &self,
         _req: Request<ParameterizeRequest>,
     ) -> Result<Response<ParameterizeResponse>, Status> {
-        Err(Status::unimplemented(
-            "the crunchybridge provider takes no parameters",
-        ))
+        Err(self.unsupported("the {package} provider takes no parameters"))
     }
 
     async fn get_schema(
@@ -351,9 +354,7 @@ impl<P: Package> ResourceProvider for ProviderService<P> {
     }
 
     async fn call(&self, _req: Request<CallRequest>) -> Result<Response<CallResponse>, Status> {
-        Err(Status::unimplemented(
-            "the crunchybridge provider has no methods",
-        ))
+        Err(self.unsupported("the {package} provider has no methods"))
     }
 
     async fn check(&self, req: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {
@@ -398,9 +399,7 @@ impl<P: Package> ResourceProvider for ProviderService<P> {
     type ListStream = ListStream;
 
     async fn list(&self, _req: Request<ListRequest>) -> Result<Response<Self::ListStream>, Status> {
-        Err(Status::unimplemented(
-            "List is not supported by the crunchybridge provider",
-        ))
+        Err(self.unsupported("List is not supported by the {package} provider"))
     }
 
     async fn update(
@@ -428,9 +427,7 @@ impl<P: Package> ResourceProvider for ProviderService<P> {
         &self,
         _req: Request<ConstructRequest>,
     ) -> Result<Response<ConstructResponse>, Status> {
-        Err(Status::unimplemented(
-            "the crunchybridge provider has no components",
-        ))
+        Err(self.unsupported("the {package} provider has no components"))
     }
 
     async fn cancel(&self, _req: Request<()>) -> Result<Response<()>, Status> {

@@ -1,7 +1,8 @@
-//! The Pulumi protocol layer: everything about the wire protocol and nothing about Crunchy
-//! Bridge. A provider is a [`Package`] with typed [`Resource`]s and [`Function`]s; the
-//! adapters here do decoding, Check, Diff, preview, secrets, Read semantics, timeouts,
-//! cancellation and errors once for all of them.
+//! A native Pulumi resource-provider layer: everything about the engine's wire protocol and
+//! nothing about any one cloud API. A provider is a [`Package`] with typed [`Resource`]s and
+//! [`Function`]s; the adapters here do decoding, Check, Diff, preview, secrets, Read
+//! semantics, timeouts, cancellation and errors once for all of them.
+#![forbid(unsafe_code)]
 
 pub mod adapter;
 pub mod context;
