@@ -1,5 +1,6 @@
 //! Protocol-layer benchmarks (not timed tests): launch → port line, and Check + Diff of a
-//! FirewallRule server side (the adapter, without the gRPC transport).
+//! FirewallRule server side (the service in process: dispatch and the adapter, without the
+//! gRPC transport).
 //!
 //! Run: `cargo bench -p provider-crunchybridge --bench protocol` (release build).
 //! Prints medians with the spread; targets from DESIGN.md: ≤ 10 ms and ≤ 50 µs.
@@ -8,11 +9,13 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use provider_crunchybridge::provider::Clients;
+use provider_crunchybridge::provider::CrunchyBridge;
+use provider_crunchybridge::pulumi::Provider;
+use provider_crunchybridge::pulumi::proto::pulumirpc::resource_provider_server::ResourceProvider;
 use provider_crunchybridge::pulumi::proto::pulumirpc::{CheckRequest, DiffRequest};
 use provider_crunchybridge::pulumi::value::{PropertyMap, Value, to_struct};
-use provider_crunchybridge::pulumi::{ErasedResource, ResourceAdapter};
 use provider_crunchybridge::resources::firewall_rule::FirewallRule;
+use tonic::Request;
 
 fn stats(mut xs: Vec<Duration>) -> (Duration, Duration, Duration) {
     xs.sort();
@@ -50,9 +53,12 @@ fn props(pairs: &[(&str, &str)]) -> PropertyMap {
 }
 
 fn check_and_diff(iterations: usize, batches: usize) -> Vec<Duration> {
-    let adapter: ResourceAdapter<FirewallRule> = ResourceAdapter::new(FirewallRule);
-    let erased: &dyn ErasedResource<Clients> = &adapter;
-    let _ = erased.shapes(); // computed once per process, not per call
+    let service = Provider::new(CrunchyBridge)
+        .resource(FirewallRule)
+        .service();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
     let urn = "urn:pulumi:bench::bench::crunchybridge:index:FirewallRule::node-1";
     let news = props(&[
         ("networkId", "abcdefghijklmnopqrstuvwxya"),
@@ -74,25 +80,38 @@ fn check_and_diff(iterations: usize, batches: usize) -> Vec<Duration> {
         news: Some(to_struct(&news)),
         ..Default::default()
     };
-    let mut per_call = Vec::with_capacity(batches);
-    for _ in 0..batches {
-        let start = Instant::now();
-        for _ in 0..iterations {
-            let checked = erased.check(std::hint::black_box(&check_req));
-            assert!(checked.failures.is_empty());
-            let diff = erased.diff(&DiffRequest {
+    let check_and_diff_once = async || {
+        let checked = service
+            .check(Request::new(std::hint::black_box(check_req.clone())))
+            .await
+            .expect("Check answers")
+            .into_inner();
+        assert!(checked.failures.is_empty());
+        let diff = service
+            .diff(Request::new(DiffRequest {
                 urn: urn.into(),
                 id: "abcdefghijklmnopqrstuvwxya/rrrrrrrrrrrrrrrrrrrrrrrrra".into(),
                 olds: Some(to_struct(&olds)),
                 old_inputs: Some(to_struct(&olds)),
                 news: checked.inputs,
                 ..Default::default()
-            });
-            std::hint::black_box(diff);
+            }))
+            .await
+            .expect("Diff answers");
+        std::hint::black_box(diff);
+    };
+    runtime.block_on(async {
+        check_and_diff_once().await; // shapes are computed once per process, not per call
+        let mut per_call = Vec::with_capacity(batches);
+        for _ in 0..batches {
+            let start = Instant::now();
+            for _ in 0..iterations {
+                check_and_diff_once().await;
+            }
+            per_call.push(start.elapsed() / iterations as u32);
         }
-        per_call.push(start.elapsed() / iterations as u32);
-    }
-    per_call
+        per_call
+    })
 }
 
 fn main() {

@@ -6,11 +6,11 @@
 //! [`resources`] holds one file per resource and [`functions`] one file per function.
 //!
 //! ```no_run
-//! use provider_crunchybridge::{pulumi::launch, provider::CrunchyBridge};
+//! use provider_crunchybridge::provider::CrunchyBridge;
 //!
 //! # async fn run() -> std::io::Result<()> {
 //! // What the binary does: print the port, serve until SIGINT/SIGTERM.
-//! launch::serve(CrunchyBridge::default(), None).await
+//! CrunchyBridge::provider().serve(None).await
 //! # }
 //! ```
 #![forbid(unsafe_code)]

@@ -4,8 +4,6 @@
 //! the port it listens on, then serves. `--version` and `schema` print and exit.
 
 use provider_crunchybridge::provider::CrunchyBridge;
-use provider_crunchybridge::pulumi::launch::{self, Launch};
-use provider_crunchybridge::pulumi::server::ProviderService;
 
 const HELP: &str = "\
 pulumi-resource-crunchybridge: the Crunchy Bridge resource plugin for Pulumi
@@ -20,41 +18,5 @@ Configuration: crunchybridge:apiKey (or CRUNCHYBRIDGE_API_KEY / CB_API_KEY),
 crunchybridge:apiUrl (or CRUNCHYBRIDGE_API_URL). Logs go to stderr (RUST_LOG=info for more).";
 
 fn main() -> std::process::ExitCode {
-    match Launch::parse(std::env::args().skip(1)) {
-        Launch::Version => {
-            println!("{}", env!("CARGO_PKG_VERSION"));
-            std::process::ExitCode::SUCCESS
-        }
-        Launch::Help => {
-            println!("{HELP}");
-            std::process::ExitCode::SUCCESS
-        }
-        Launch::Schema => {
-            let service =
-                ProviderService::new(CrunchyBridge, Default::default(), Default::default());
-            println!("{}", service.schema_json());
-            std::process::ExitCode::SUCCESS
-        }
-        Launch::Serve { engine } => {
-            launch::init_logging();
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("error: cannot start the async runtime: {e}");
-                    return std::process::ExitCode::FAILURE;
-                }
-            };
-            match runtime.block_on(launch::serve(CrunchyBridge, engine)) {
-                Ok(()) => std::process::ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    std::process::ExitCode::FAILURE
-                }
-            }
-        }
-    }
+    CrunchyBridge::provider().main(HELP)
 }

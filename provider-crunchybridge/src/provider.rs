@@ -1,8 +1,6 @@
 //! The `crunchybridge` package: configuration, clients, and the list of resources and
 //! functions.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use oceanid_core::crunchybridge::Bridge;
 use schemars::JsonSchema;
@@ -14,9 +12,7 @@ use crate::functions::get_cluster::GetCluster;
 use crate::functions::get_firewall_rules::GetFirewallRules;
 use crate::functions::get_network::GetNetwork;
 use crate::functions::verify_database::VerifyDatabase;
-use crate::pulumi::{
-    CheckFailure, ErasedFunction, ErasedResource, FunctionAdapter, Package, ResourceAdapter,
-};
+use crate::pulumi::{CheckFailure, Package, Provider};
 use crate::resources::cluster::Cluster;
 use crate::resources::database::Database;
 use crate::resources::firewall_rule::FirewallRule;
@@ -161,26 +157,25 @@ impl Package for CrunchyBridge {
             .map_err(|e| format!("cannot set up the Crunchy Bridge client: {e}"))?;
         Ok(Clients { bridge })
     }
+}
 
-    fn resources(&self) -> Vec<Arc<dyn ErasedResource<Clients>>> {
-        let mut resources: Vec<Arc<dyn ErasedResource<Clients>>> =
-            vec![Arc::new(ResourceAdapter::new(FirewallRule))];
-        resources.push(Arc::new(ResourceAdapter::new(Database)));
-        resources.push(Arc::new(ResourceAdapter::new(Cluster)));
-        resources.push(Arc::new(ResourceAdapter::new(Role)));
+impl CrunchyBridge {
+    /// The plugin: the package with each of its resources and functions registered.
+    pub fn provider() -> Provider<CrunchyBridge> {
+        let provider = Provider::new(CrunchyBridge)
+            .resource(FirewallRule)
+            .resource(Database)
+            .resource(Cluster)
+            .resource(Role)
+            .function(GetAccount)
+            .function(GetCluster)
+            .function(GetNetwork)
+            .function(GetFirewallRules)
+            .function(VerifyDatabase);
         if std::env::var_os(TEST_HOOKS_ENV).is_some() {
-            resources.push(Arc::new(ResourceAdapter::new(PanicProbe)));
+            provider.resource(PanicProbe)
+        } else {
+            provider
         }
-        resources
-    }
-
-    fn functions(&self) -> Vec<Arc<dyn ErasedFunction<Clients>>> {
-        vec![
-            Arc::new(FunctionAdapter::new(GetAccount)),
-            Arc::new(FunctionAdapter::new(GetCluster)),
-            Arc::new(FunctionAdapter::new(GetNetwork)),
-            Arc::new(FunctionAdapter::new(GetFirewallRules)),
-            Arc::new(FunctionAdapter::new(VerifyDatabase)),
-        ]
     }
 }

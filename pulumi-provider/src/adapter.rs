@@ -48,8 +48,6 @@ pub trait ErasedResource<C>: Send + Sync {
     fn token(&self) -> &'static str;
     /// The description.
     fn description(&self) -> &'static str;
-    /// Whether a replacement deletes first.
-    fn delete_before_replace(&self) -> bool;
     /// The input and output shapes.
     fn shapes(&self) -> &ResourceShapes;
     /// Check.
@@ -290,10 +288,6 @@ impl<R: Resource> ErasedResource<R::Client> for ResourceAdapter<R> {
 
     fn description(&self) -> &'static str {
         R::DESCRIPTION
-    }
-
-    fn delete_before_replace(&self) -> bool {
-        R::DELETE_BEFORE_REPLACE
     }
 
     fn shapes(&self) -> &ResourceShapes {

@@ -9,7 +9,8 @@ use tonic::transport::server::TcpIncoming;
 use super::context::EngineLog;
 use super::package::Package;
 use super::proto::pulumirpc::resource_provider_server::ResourceProviderServer;
-use super::server::{MAX_MESSAGE_BYTES, ProviderService};
+use super::provider::Provider;
+use super::server::MAX_MESSAGE_BYTES;
 
 /// What the command line asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,12 +72,12 @@ pub fn init_logging() {
         .try_init();
 }
 
-/// Serves `package` on `127.0.0.1:0`, printing the port first. Returns when SIGINT or
+/// Serves `provider` on `127.0.0.1:0`, printing the port first. Returns when SIGINT or
 /// SIGTERM arrives (after cancelling in-flight work) or the server fails.
-///
-/// # Errors
-/// When the port cannot be bound or the server fails.
-pub async fn serve<P: Package>(package: P, engine: Option<String>) -> std::io::Result<()> {
+pub(crate) async fn serve<P: Package>(
+    provider: Provider<P>,
+    engine: Option<String>,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let port = listener.local_addr()?.port();
     {
@@ -89,7 +90,7 @@ pub async fn serve<P: Package>(package: P, engine: Option<String>) -> std::io::R
     if let Some(addr) = &engine {
         log.connect(addr);
     }
-    let service = ProviderService::new(package, cancel.clone(), log);
+    let service = provider.service_with(cancel.clone(), log);
     let server = ResourceProviderServer::new(service)
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);

@@ -4,20 +4,21 @@
 //! semantics, timeouts, cancellation and errors once for all of them.
 #![forbid(unsafe_code)]
 
-pub mod adapter;
+mod adapter;
 pub mod context;
-pub mod function;
+mod function;
 pub mod launch;
 pub mod package;
 pub mod proto;
+mod provider;
 pub mod resource;
 pub mod schema;
 pub mod sdk_nodejs;
 pub mod server;
 pub mod value;
 
-pub use adapter::{ErasedResource, ResourceAdapter};
 pub use context::{Context, EngineLog};
-pub use function::{ErasedFunction, Function, FunctionAdapter};
+pub use function::Function;
 pub use package::Package;
+pub use provider::Provider;
 pub use resource::{CheckFailure, Created, Resource, ResourceError};

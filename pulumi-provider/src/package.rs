@@ -37,10 +37,6 @@ pub trait Package: Send + Sync + 'static {
     /// # Errors
     /// A message for the user when the configuration cannot be used.
     async fn configure(&self, config: Self::Config) -> Result<Self::Client, String>;
-    /// The resources.
-    fn resources(&self) -> Vec<Arc<dyn ErasedResource<Self::Client>>>;
-    /// The functions.
-    fn functions(&self) -> Vec<Arc<dyn ErasedFunction<Self::Client>>>;
 }
 
 /// The shape of a package's configuration.
@@ -51,7 +47,7 @@ pub fn config_shape<P: Package>(package: &P) -> (ObjectShape, TypeRegistry) {
 }
 
 /// Builds the package schema (the JSON GetSchema answers and the SDK generator reads).
-pub fn package_schema<P: Package>(
+pub(crate) fn package_schema<P: Package>(
     package: &P,
     resources: &[Arc<dyn ErasedResource<P::Client>>],
     functions: &[Arc<dyn ErasedFunction<P::Client>>],

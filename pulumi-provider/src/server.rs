@@ -54,11 +54,15 @@ impl<P: Package> Clone for ProviderService<P> {
 }
 
 impl<P: Package> ProviderService<P> {
-    /// A service for `package`; `cancel` fires on Cancel and on shutdown, `log` reaches
-    /// the engine once an address is known.
-    pub fn new(package: P, cancel: CancellationToken, log: EngineLog) -> ProviderService<P> {
-        let resource_list = package.resources();
-        let function_list = package.functions();
+    /// A service for `package` with its resources and functions; `cancel` fires on Cancel and
+    /// on shutdown, `log` reaches the engine once an address is known.
+    pub(crate) fn new(
+        package: P,
+        resource_list: Vec<Arc<dyn ErasedResource<P::Client>>>,
+        function_list: Vec<Arc<dyn ErasedFunction<P::Client>>>,
+        cancel: CancellationToken,
+        log: EngineLog,
+    ) -> ProviderService<P> {
         ProviderService {
             inner: Arc::new(Inner {
                 resources: resource_list
