@@ -16,7 +16,6 @@ use crate::pulumi::{CheckFailure, Package, Provider};
 use crate::resources::cluster::Cluster;
 use crate::resources::database::Database;
 use crate::resources::firewall_rule::FirewallRule;
-use crate::resources::panic_probe::{PanicProbe, TEST_HOOKS_ENV};
 use crate::resources::role::Role;
 
 /// The default Crunchy Bridge API URL.
@@ -162,7 +161,7 @@ impl Package for CrunchyBridge {
 impl CrunchyBridge {
     /// The plugin: the package with each of its resources and functions registered.
     pub fn provider() -> Provider<CrunchyBridge> {
-        let provider = Provider::new(CrunchyBridge)
+        Provider::new(CrunchyBridge)
             .resource(FirewallRule)
             .resource(Database)
             .resource(Cluster)
@@ -171,11 +170,6 @@ impl CrunchyBridge {
             .function(GetCluster)
             .function(GetNetwork)
             .function(GetFirewallRules)
-            .function(VerifyDatabase);
-        if std::env::var_os(TEST_HOOKS_ENV).is_some() {
-            provider.resource(PanicProbe)
-        } else {
-            provider
-        }
+            .function(VerifyDatabase)
     }
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from harness import Emulator, Engine, Provider, secret
+from harness import PLUGINS, Emulator, Engine, Plugin, Provider, secret
 
 TEST_KEY = "cbkey_conformance_test_key"
 
@@ -20,9 +20,38 @@ def engine():
 @pytest.fixture
 def provider(engine):
     """A provider launched the way the engine launches it, handshaken and configured."""
-    p = Provider(["--logtostderr", "-v=9", engine.address], env={"OCEANID_TEST_HOOKS": "1"})
+    p = Provider(["--logtostderr", "-v=9", engine.address])
     p.stub.Handshake(provider_pb2.ProviderHandshakeRequest(engine_address=engine.address))
     p.configure({"apiKey": secret(TEST_KEY), "apiUrl": "http://127.0.0.1:9"})
+    yield p
+    p.stop()
+
+
+@pytest.fixture(params=PLUGINS, ids=lambda plugin: plugin.package)
+def plugin(request) -> Plugin:
+    """Each package on the layer in turn: the generic protocol tests run against both the
+    crunchybridge plugin and the test package's plugin."""
+    return request.param
+
+
+@pytest.fixture
+def any_provider(engine, plugin):
+    """The plugin of `plugin`, launched the way the engine launches it, handshaken and
+    configured."""
+    p = Provider(["--logtostderr", "-v=9", engine.address], package=plugin.package)
+    p.stub.Handshake(provider_pb2.ProviderHandshakeRequest(engine_address=engine.address))
+    p.configure(plugin.config)
+    yield p
+    p.stop()
+
+
+@pytest.fixture
+def test_provider(engine):
+    """The test package's plugin (`pulumi-resource-oceanidtest`), handshaken and configured:
+    the home of test-only behaviour such as a resource that panics."""
+    p = Provider(["--logtostderr", engine.address], package="oceanidtest")
+    p.stub.Handshake(provider_pb2.ProviderHandshakeRequest(engine_address=engine.address))
+    p.configure({})
     yield p
     p.stop()
 

@@ -1,4 +1,5 @@
-"""Drives pulumi-resource-crunchybridge the way the Pulumi engine does, through the gRPC stubs
+"""Drives pulumi-resource-crunchybridge (and the test package's pulumi-resource-oceanidtest, a
+second package on the same layer) the way the Pulumi engine does, through the gRPC stubs
 that ship in PyPI `pulumi` (`pulumi.runtime.proto`), with a stand-in Engine that records
 Engine.Log calls."""
 
@@ -12,6 +13,7 @@ import subprocess
 import tempfile
 import time
 from concurrent import futures
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +32,48 @@ MAX_MSG = 400 * 1024 * 1024
 FW = "crunchybridge:index:FirewallRule"
 
 
-def provider_binary() -> Path:
-    explicit = os.environ.get("OCEANID_PROVIDER_BIN")
-    path = Path(explicit) if explicit else REPO / "target" / "debug" / "pulumi-resource-crunchybridge"
+# Each plugin the suite launches: the variable that names its binary, the default path, and
+# the cargo command that builds it.
+BINARIES = {
+    "crunchybridge": ("OCEANID_PROVIDER_BIN", "pulumi-resource-crunchybridge",
+                      "cargo build -p provider-crunchybridge"),
+    "oceanidtest": ("OCEANID_TEST_PROVIDER_BIN", "pulumi-resource-oceanidtest",
+                    "cargo build -p oceanid-tests --bin pulumi-resource-oceanidtest"),
+}
+
+
+def provider_binary(package: str = "crunchybridge") -> Path:
+    var, name, build = BINARIES[package]
+    explicit = os.environ.get(var)
+    path = Path(explicit) if explicit else REPO / "target" / "debug" / name
     if not path.exists():
         raise RuntimeError(
-            f"{path} does not exist: build it first with `cargo build -p provider-crunchybridge` "
-            "(the README's test command does)"
+            f"{path} does not exist: build it first with `{build}` (the README's test command "
+            f"does), or point {var} at it"
         )
     return path
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """What the generic protocol tests need to know about one package on the layer."""
+
+    package: str
+    resource: str  # a resource type token of the package
+    inputs: dict  # inputs that resource's Check accepts as they are
+    text_input: str  # an input of that resource that takes any text, kept as given
+    config: dict = field(default_factory=dict)  # a configuration Configure accepts
+
+    def binary(self) -> Path:
+        return provider_binary(self.package)
+
+
+PLUGINS = [
+    Plugin("crunchybridge", FW, {"networkId": "abcdefghijklmnopqrstuvwxya", "rule": "10.0.0.0/8"},
+           "description", {"apiKey": {SIG: SECRET_SIG, "value": "cbkey_x"},
+                           "apiUrl": "http://127.0.0.1:9"}),
+    Plugin("oceanidtest", "oceanidtest:index:Echo", {"name": "echo-1"}, "text"),
+]
 
 
 def crate_version() -> str:
@@ -104,7 +139,7 @@ class Provider:
     """One running provider process and a ResourceProviderStub connected to it."""
 
     def __init__(self, args: list[str] | None = None, env: dict[str, str] | None = None,
-                 clear_env_keys: bool = True) -> None:
+                 clear_env_keys: bool = True, package: str = "crunchybridge") -> None:
         full_env = dict(os.environ)
         if clear_env_keys:
             for k in ("CRUNCHYBRIDGE_API_KEY", "CB_API_KEY", "CRUNCHYBRIDGE_API_URL"):
@@ -114,7 +149,7 @@ class Provider:
         self.stderr_file = tempfile.TemporaryFile()
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            [str(provider_binary()), *(args or [])],
+            [str(provider_binary(package)), *(args or [])],
             stdout=subprocess.PIPE,
             stderr=self.stderr_file,
             env=full_env,

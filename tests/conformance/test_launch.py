@@ -1,4 +1,5 @@
-"""Launch, flags, attach mode, shutdown: what the engine relies on before any resource."""
+"""Launch, flags, attach mode, shutdown: what the engine relies on before any resource. Every
+test runs against each package on the layer (the `plugin` fixture)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2
 
-from harness import FW, Provider, crate_version, provider_binary
+from harness import Provider, crate_version
 
 
-def test_port_line_is_only_the_port_and_a_newline(engine):
-    p = Provider([engine.address])
+def test_port_line_is_only_the_port_and_a_newline(engine, plugin):
+    p = Provider([engine.address], package=plugin.package)
     try:
         assert re.fullmatch(rb"[0-9]{2,5}\n", p.port_line), p.port_line
         assert 0 < p.port < 65536
@@ -26,17 +27,17 @@ def test_port_line_is_only_the_port_and_a_newline(engine):
     assert p.stdout_rest == b"", p.stdout_rest
 
 
-def test_engine_flags_are_accepted_and_ignored(engine):
+def test_engine_flags_are_accepted_and_ignored(engine, plugin):
     p = Provider(["--logtostderr", "-v=9", "--tracing", "http://127.0.0.1:1", "--some-future-flag",
-                  engine.address])
+                  engine.address], package=plugin.package)
     try:
         assert p.plugin_info() == crate_version()
     finally:
         p.stop()
 
 
-def test_attach_mode_serves_without_arguments(engine):
-    p = Provider([])
+def test_attach_mode_serves_without_arguments(engine, plugin):
+    p = Provider([], package=plugin.package)
     try:
         assert p.plugin_info() == crate_version()
         p.attach(engine.address)
@@ -46,39 +47,38 @@ def test_attach_mode_serves_without_arguments(engine):
         assert p.stop() == 0
 
 
-def test_version_and_schema_subcommands():
-    out = subprocess.run([str(provider_binary()), "--version"], capture_output=True, check=True)
+def test_version_and_schema_subcommands(plugin):
+    out = subprocess.run([str(plugin.binary()), "--version"], capture_output=True, check=True)
     assert out.stdout.decode().strip() == crate_version()
-    schema = subprocess.run([str(provider_binary()), "schema"], capture_output=True, check=True)
-    assert b'"crunchybridge:index:FirewallRule"' in schema.stdout
+    schema = subprocess.run([str(plugin.binary()), "schema"], capture_output=True, check=True)
+    assert f'"{plugin.resource}"'.encode() in schema.stdout
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_stops_cleanly_on_signals(engine, sig):
-    p = Provider([engine.address])
+def test_stops_cleanly_on_signals(engine, plugin, sig):
+    p = Provider([engine.address], package=plugin.package)
     assert p.plugin_info()
     assert p.stop(cancel=False, sig=sig) == 0
 
 
-def test_cancel_then_sigint_as_the_engine_shuts_down(engine):
-    p = Provider([engine.address])
+def test_cancel_then_sigint_as_the_engine_shuts_down(engine, plugin):
+    p = Provider([engine.address], package=plugin.package)
     p.stub.Cancel(empty_pb2.Empty())
     # After Cancel the provider still answers until the signal arrives.
     assert p.plugin_info() == crate_version()
     assert p.stop(cancel=False) == 0
 
 
-def test_large_messages_are_accepted(provider):
+def test_large_messages_are_accepted(any_provider, plugin):
     # Far beyond gRPC's 4 MB default: the engine allows 400 MB.
     big = "x" * (20 * 1024 * 1024)
-    r = provider.check({"networkId": "abcdefghijklmnopqrstuvwxya", "rule": "10.0.0.0/8",
-                        "description": big})
+    r = any_provider.check({**plugin.inputs, plugin.text_input: big}, type_token=plugin.resource)
     assert not r.failures
-    assert len(r.inputs["description"]) == len(big)
+    assert len(r.inputs[plugin.text_input]) == len(big)
 
 
-def test_unknown_resource_type_is_a_clear_error(provider):
+def test_unknown_resource_type_is_a_clear_error(any_provider, plugin):
     with pytest.raises(grpc.RpcError) as e:
-        provider.check({}, type_token="crunchybridge:index:Nope")
+        any_provider.check({}, type_token=f"{plugin.package}:index:Nope")
     assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert FW in e.value.details()
+    assert plugin.resource in e.value.details()

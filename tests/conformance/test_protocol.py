@@ -3,13 +3,17 @@ Check (normalisation, failures, unknowns), Diff (every kind), preview, secrets, 
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+
 import grpc
 import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2
 
-from harness import (FW, SIG, UNKNOWN, Provider, crate_version, from_struct, is_secret, reveal,
-                     secret, to_struct)
+from harness import (FW, SIG, UNKNOWN, Provider, crate_version, from_struct, is_secret,
+                     provider_binary, reveal, secret, to_struct)
 
 NET = "abcdefghijklmnopqrstuvwxya"
 NET2 = "bbcdefghijklmnopqrstuvwxya"
@@ -19,17 +23,17 @@ DR = provider_pb2.DiffResponse
 
 # --- handshake, plugin info, configuration ------------------------------------------------
 
-def test_plugin_info_is_the_crate_version(provider):
-    assert provider.plugin_info() == crate_version()
+def test_plugin_info_is_the_crate_version(any_provider):
+    assert any_provider.plugin_info() == crate_version()
 
 
-def test_handshake_and_configure_flags(engine):
-    p = Provider([engine.address])
+def test_handshake_and_configure_flags(engine, plugin):
+    p = Provider([engine.address], package=plugin.package)
     try:
         h = p.stub.Handshake(provider_pb2.ProviderHandshakeRequest(
             engine_address=engine.address, configure_with_urn=True, supports_views=True))
         assert h.accept_secrets and h.accept_resources
-        c = p.configure({"apiKey": secret("cbkey_x")})
+        c = p.configure(plugin.config)
         assert c.acceptSecrets and c.supportsPreview and c.acceptResources
         assert c.acceptOutputs == h.accept_outputs
     finally:
@@ -124,19 +128,26 @@ def test_schema_describes_the_package(provider):
     for spec in fw["inputProperties"].values():
         assert spec.get("description"), spec
     # Every $ref points at a type the schema defines.
-    import json
     for ref in [w for w in json.dumps(s).split('"') if w.startswith("#/types/")]:
         assert ref[len("#/types/"):] in s["types"], ref
 
 
-def test_get_schema_matches_the_schema_subcommand(provider):
-    import subprocess
-    from harness import provider_binary
-    import json
-    import os
-    env = {**os.environ, "OCEANID_TEST_HOOKS": "1"}
-    out = subprocess.run([str(provider_binary()), "schema"], capture_output=True, check=True, env=env)
-    assert json.loads(out.stdout) == provider.schema()
+def test_get_schema_matches_the_schema_subcommand(any_provider, plugin):
+    out = subprocess.run([str(plugin.binary()), "schema"], capture_output=True, check=True)
+    assert json.loads(out.stdout) == any_provider.schema()
+
+
+def test_the_schema_is_the_same_whatever_the_environment():
+    # No variable adds or hides anything: not the old test-hook switch, not the key or URL
+    # fallbacks, not logging.
+    bare = subprocess.run([str(provider_binary()), "schema"], capture_output=True, check=True,
+                          env={"PATH": os.environ.get("PATH", "")})
+    busy = subprocess.run([str(provider_binary()), "schema"], capture_output=True, check=True,
+                          env={**os.environ, "OCEANID_TEST_HOOKS": "1", "RUST_LOG": "trace",
+                               "CRUNCHYBRIDGE_API_KEY": "cbkey_env",
+                               "CRUNCHYBRIDGE_API_URL": "http://127.0.0.1:9"})
+    assert bare.stdout == busy.stdout
+    assert json.loads(bare.stdout)["name"] == "crunchybridge"
 
 
 # --- Check ----------------------------------------------------------------------------------
@@ -283,25 +294,28 @@ def test_refresh_drift_shows_against_the_refreshed_state(provider):
 
 # --- robustness -----------------------------------------------------------------------------
 
-def test_a_panic_in_a_handler_is_internal_and_the_server_keeps_serving(provider):
+def test_a_panic_in_a_handler_is_internal_and_the_server_keeps_serving(test_provider):
+    # The panicking resource lives in the test package only: the product carries no test hook.
     with pytest.raises(grpc.RpcError) as e:
-        provider.check({"anything": 1}, type_token="crunchybridge:index:PanicProbe")
+        test_provider.check({"anything": 1}, type_token="oceanidtest:index:PanicProbe")
     assert e.value.code() == grpc.StatusCode.INTERNAL
     assert "panic" in e.value.details().lower()
-    assert provider.plugin_info() == crate_version()
-    assert provider.checked({"networkId": NET, "rule": "10.0.0.1"})["rule"] == "10.0.0.1/32"
+    assert test_provider.plugin_info() == crate_version()
+    echo = test_provider.checked({"name": "still-serving"}, type_token="oceanidtest:index:Echo")
+    assert echo["name"] == "still-serving"
 
 
-def test_unimplemented_rpcs_answer_unimplemented(provider):
-    for call, req in [(provider.stub.Construct, provider_pb2.ConstructRequest()),
-                      (provider.stub.Call, provider_pb2.CallRequest()),
-                      (provider.stub.Parameterize, provider_pb2.ParameterizeRequest())]:
+def test_unimplemented_rpcs_answer_unimplemented(any_provider, plugin):
+    for call, req in [(any_provider.stub.Construct, provider_pb2.ConstructRequest()),
+                      (any_provider.stub.Call, provider_pb2.CallRequest()),
+                      (any_provider.stub.Parameterize, provider_pb2.ParameterizeRequest())]:
         with pytest.raises(grpc.RpcError) as e:
             call(req)
         assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert provider.stub.GetMapping(provider_pb2.GetMappingRequest(key="tf")).provider == ""
-    assert provider.plugin_info()
-    provider.stub.Cancel(empty_pb2.Empty())
+        assert plugin.package in e.value.details()
+    assert any_provider.stub.GetMapping(provider_pb2.GetMappingRequest(key="tf")).provider == ""
+    assert any_provider.plugin_info()
+    any_provider.stub.Cancel(empty_pb2.Empty())
 
 
 def test_an_unset_optional_input_the_cloud_filled_in_is_not_a_change(provider):

@@ -14,7 +14,6 @@ use std::process::ExitCode;
 
 use provider_crunchybridge::provider::CrunchyBridge;
 use provider_crunchybridge::pulumi::sdk_nodejs;
-use provider_crunchybridge::resources::panic_probe::TEST_HOOKS_ENV;
 
 const USAGE: &str = "usage: gen-sdk [--check] [OUT_DIR]   (OUT_DIR defaults to sdk/nodejs)";
 
@@ -49,11 +48,6 @@ fn main() -> ExitCode {
 }
 
 fn run(out_dir: &std::path::Path, check: bool) -> Result<ExitCode, String> {
-    if std::env::var_os(TEST_HOOKS_ENV).is_some() {
-        return Err(format!(
-            "{TEST_HOOKS_ENV} is set, which adds test-only resources to the schema; unset it"
-        ));
-    }
     let schema_json = CrunchyBridge::provider().schema_json();
     let schema: serde_json::Value = serde_json::from_str(&schema_json)
         .map_err(|e| format!("the provider's schema is not JSON: {e}"))?;

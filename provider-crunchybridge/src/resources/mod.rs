@@ -3,5 +3,4 @@
 pub mod cluster;
 pub mod database;
 pub mod firewall_rule;
-pub mod panic_probe;
 pub mod role;
