@@ -78,8 +78,8 @@ pub trait ErasedResource<C>: Send + Sync {
 
 /// What the server hands every operation: clients, cancellation, the engine log.
 pub struct OperationEnv<C> {
-    /// The configured clients, if Configure has run.
-    pub client: Option<Arc<C>>,
+    /// The configured clients, or why there are none (Configure not called, or failed).
+    pub client: Result<Arc<C>, String>,
     /// Fires on Cancel or shutdown.
     pub cancel: CancellationToken,
     /// The engine log.
@@ -93,7 +93,7 @@ impl<C> OperationEnv<C> {
         } else {
             default
         };
-        Context::new(
+        Context::with_client(
             self.client.clone(),
             urn,
             Instant::now() + timeout,
@@ -196,8 +196,13 @@ impl<R: Resource> ResourceAdapter<R> {
         })
     }
 
-    fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
-        serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+    fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, tonic::Status> {
+        serde_json::to_value(v).map_err(|e| {
+            tonic::Status::internal(format!(
+                "{} state cannot be encoded: {e}. This is a bug in the provider, please report it",
+                R::TOKEN
+            ))
+        })
     }
 
     async fn run<T>(
@@ -417,7 +422,7 @@ impl<R: Resource> ErasedResource<R::Client> for ResourceAdapter<R> {
                 R::TOKEN
             )));
         }
-        let properties = self.encode_outputs(Self::to_json(&created.state), &secret);
+        let properties = self.encode_outputs(Self::to_json(&created.state)?, &secret);
         Ok(CreateResponse {
             id: created.id,
             properties: Some(to_struct(&properties)),
@@ -448,7 +453,7 @@ impl<R: Resource> ErasedResource<R::Client> for ResourceAdapter<R> {
         let Some(state) = state else {
             return Ok(ReadResponse::default());
         };
-        let properties = self.encode_outputs(Self::to_json(&state), &secret);
+        let properties = self.encode_outputs(Self::to_json(&state)?, &secret);
         let inputs = if req_inputs.is_empty() {
             // Import: every input the object implies.
             self.inputs_from_state(&properties, &secret)
@@ -500,7 +505,7 @@ impl<R: Resource> ErasedResource<R::Client> for ResourceAdapter<R> {
         let state = Self::run(&cx, self.resource.update(&cx, &req.id, olds, news))
             .await
             .map_err(|e| self.error_status(e, &news_map, &secret))?;
-        let properties = self.encode_outputs(Self::to_json(&state), &secret);
+        let properties = self.encode_outputs(Self::to_json(&state)?, &secret);
         Ok(UpdateResponse {
             properties: Some(to_struct(&properties)),
             refresh_before_update: false,
@@ -520,6 +525,20 @@ impl<R: Resource> ErasedResource<R::Client> for ResourceAdapter<R> {
             .await
             .map_err(|e| self.error_status(e, &state_map, &secret))
     }
+}
+
+/// What is wrong with `key`, which `shape` does not have, and which properties it accepts.
+fn unknown_property(shape: &ObjectShape, key: &str) -> String {
+    if shape.properties.is_empty() {
+        return format!("unknown property `{key}`: this takes no properties; remove it");
+    }
+    let known = shape
+        .properties
+        .iter()
+        .map(|p| format!("`{}`", p.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("unknown property `{key}`; the properties are {known}")
 }
 
 /// Check's core, shared by resources and provider configuration: decode `news` into `T`
@@ -543,16 +562,7 @@ where
             continue; // engine bookkeeping such as `__defaults`
         }
         let Some(prop) = shape.get(key) else {
-            let known = shape
-                .properties
-                .iter()
-                .map(|p| format!("`{}`", p.name))
-                .collect::<Vec<_>>()
-                .join(", ");
-            failures.push(CheckFailure::new(
-                key.clone(),
-                format!("unknown property `{key}`; the properties are {known}"),
-            ));
+            failures.push(CheckFailure::new(key.clone(), unknown_property(shape, key)));
             continue;
         };
         let p = value.to_plain();
@@ -774,7 +784,7 @@ mod tests {
 
     fn env(store: &Arc<Store>, cancel: &CancellationToken) -> OperationEnv<Store> {
         OperationEnv {
-            client: Some(Arc::clone(store)),
+            client: Ok(Arc::clone(store)),
             cancel: cancel.clone(),
             log: EngineLog::default(),
         }
@@ -865,6 +875,39 @@ mod tests {
         );
         assert_eq!(failures.len(), 1);
         assert_eq!(failures[0].0, "size");
+    }
+
+    /// Arguments of a function that takes none.
+    #[derive(Debug, Deserialize, Serialize, JsonSchema)]
+    struct NoArgs {}
+
+    #[test]
+    fn an_unknown_property_lists_the_accepted_ones_or_says_there_are_none() {
+        let stray = map(&[("region", Value::String("x".into()))]);
+
+        let mut types = TypeRegistry::new("test");
+        let none = ObjectShape::of_inputs::<NoArgs>(&mut types);
+        let (_, failures) = check_inputs(&none, &stray, |_: &mut NoArgs| Vec::new());
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert!(
+            failures[0]
+                .reason
+                .contains("takes no properties; remove it"),
+            "{}",
+            failures[0].reason
+        );
+
+        let widget = ObjectShape::of_inputs::<WidgetArgs>(&mut types);
+        let (_, failures) = check_inputs(&widget, &stray, |_: &mut WidgetArgs| Vec::new());
+        let unknown = failures
+            .iter()
+            .find(|f| f.property == "region")
+            .expect("a failure for `region`");
+        assert!(
+            unknown.reason.contains("the properties are `") && unknown.reason.contains("`name`"),
+            "{}",
+            unknown.reason
+        );
     }
 
     #[test]

@@ -46,11 +46,6 @@ impl EngineLog {
         }
     }
 
-    /// Whether an engine address is known.
-    pub fn is_connected(&self) -> bool {
-        self.client.lock().map(|c| c.is_some()).unwrap_or(false)
-    }
-
     /// Sends one line. Never blocks the caller and never fails: errors only reach stderr.
     pub fn log(&self, severity: LogSeverity, urn: &str, message: &str, ephemeral: bool) {
         match severity {
@@ -81,9 +76,14 @@ impl EngineLog {
     }
 }
 
+/// Why there are no clients before Configure.
+pub(crate) const NOT_CONFIGURED: &str = "the provider is not configured yet (Configure was not \
+     called); this is a bug in the caller, the Pulumi engine always configures a provider first";
+
 /// The context of one resource or function operation.
 pub struct Context<C> {
-    client: Option<Arc<C>>,
+    /// The clients, or why there are none (Configure not called yet, or it failed).
+    client: Result<Arc<C>, String>,
     urn: String,
     deadline: Instant,
     cancel: CancellationToken,
@@ -94,6 +94,18 @@ impl<C> Context<C> {
     /// A context; the adapter builds these, tests may too.
     pub fn new(
         client: Option<Arc<C>>,
+        urn: impl Into<String>,
+        deadline: Instant,
+        cancel: CancellationToken,
+        log: EngineLog,
+    ) -> Context<C> {
+        let client = client.ok_or_else(|| NOT_CONFIGURED.to_owned());
+        Context::with_client(client, urn, deadline, cancel, log)
+    }
+
+    /// A context whose missing clients carry the reason (what [`Context::client`] reports).
+    pub(crate) fn with_client(
+        client: Result<Arc<C>, String>,
         urn: impl Into<String>,
         deadline: Instant,
         cancel: CancellationToken,
@@ -111,14 +123,11 @@ impl<C> Context<C> {
     /// The configured clients.
     ///
     /// # Errors
-    /// When the engine has not called Configure yet.
+    /// When the engine has not called Configure yet, or Configure failed (the error says why).
     pub fn client(&self) -> Result<&C, ResourceError> {
-        self.client.as_deref().ok_or_else(|| {
-            ResourceError::msg(
-                "the provider is not configured yet (Configure was not called); this is a bug in \
-                 the caller, the Pulumi engine always configures a provider first",
-            )
-        })
+        self.client
+            .as_deref()
+            .map_err(|why| ResourceError::msg(why.clone()))
     }
 
     /// The resource's URN (empty for functions).

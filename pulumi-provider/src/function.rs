@@ -209,7 +209,7 @@ impl<F: Function> ErasedFunction<F::Client> for FunctionAdapter<F> {
 }
 
 fn env_context<F: Function>(env: &OperationEnv<F::Client>) -> Context<F::Client> {
-    Context::new(
+    Context::with_client(
         env.client.clone(),
         "",
         std::time::Instant::now() + F::TIMEOUT,

@@ -78,9 +78,12 @@ impl<P: Package> Provider<P> {
     }
 
     /// The package schema as pretty-printed JSON (what `schema` prints and GetSchema answers).
-    pub fn schema_json(&self) -> String {
+    ///
+    /// # Errors
+    /// When the schema cannot be written as JSON (a bug in the layer).
+    pub fn schema_json(&self) -> Result<String, serde_json::Error> {
         let schema = package_schema(&self.package, &self.resources, &self.functions);
-        serde_json::to_string_pretty(&schema).unwrap_or_default()
+        serde_json::to_string_pretty(&schema)
     }
 
     /// The gRPC service in process, not yet configured and never cancelled from outside
@@ -119,10 +122,16 @@ impl<P: Package> Provider<P> {
                 println!("{help}");
                 ExitCode::SUCCESS
             }
-            Launch::Schema => {
-                println!("{}", self.schema_json());
-                ExitCode::SUCCESS
-            }
+            Launch::Schema => match self.schema_json() {
+                Ok(schema) => {
+                    println!("{schema}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: the package schema cannot be written as JSON: {e}");
+                    ExitCode::FAILURE
+                }
+            },
             Launch::Serve { engine } => {
                 launch::init_logging();
                 let runtime = match tokio::runtime::Builder::new_multi_thread()

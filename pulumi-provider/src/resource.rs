@@ -75,11 +75,17 @@ impl ResourceError {
     pub fn init_failed<S: Serialize>(
         id: impl Into<String>,
         state: &S,
-        reasons: Vec<String>,
+        mut reasons: Vec<String>,
     ) -> ResourceError {
+        let state = serde_json::to_value(state).unwrap_or_else(|e| {
+            reasons.push(format!(
+                "its state cannot be encoded ({e}); this is a bug in the provider, please report it"
+            ));
+            serde_json::Value::Null
+        });
         ResourceError::InitFailed {
             id: id.into(),
-            state: serde_json::to_value(state).unwrap_or(serde_json::Value::Null),
+            state,
             reasons,
         }
     }

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use super::adapter::{ErasedResource, OperationEnv, check_inputs};
-use super::context::EngineLog;
+use super::context::{EngineLog, NOT_CONFIGURED};
 use super::function::ErasedFunction;
 use super::package::{Package, config_shape, package_schema};
 use super::proto::pulumirpc::{
@@ -25,6 +25,10 @@ use super::proto::pulumirpc::{
 };
 use super::value::{PropertyMap, Value, from_opt_struct, to_struct};
 
+/// Why there are no clients after a panic poisoned their lock.
+const POISONED: &str = "the provider's configured clients are unusable after an earlier internal \
+     error (a panic while configuring); restart the provider (run the Pulumi command again)";
+
 /// The largest message accepted or sent; the engine allows 400 MB.
 pub const MAX_MESSAGE_BYTES: usize = 400 * 1024 * 1024;
 
@@ -34,10 +38,11 @@ struct Inner<P: Package> {
     resource_list: Vec<Arc<dyn ErasedResource<P::Client>>>,
     functions: HashMap<&'static str, Arc<dyn ErasedFunction<P::Client>>>,
     function_list: Vec<Arc<dyn ErasedFunction<P::Client>>>,
-    client: RwLock<Option<Arc<P::Client>>>,
+    /// The clients Configure built, or why there are none.
+    client: RwLock<Result<Arc<P::Client>, String>>,
     cancel: CancellationToken,
     log: EngineLog,
-    schema: OnceLock<String>,
+    schema: OnceLock<Result<String, String>>,
 }
 
 /// The provider service. Cheap to clone.
@@ -76,7 +81,7 @@ impl<P: Package> ProviderService<P> {
                 resource_list,
                 function_list,
                 package,
-                client: RwLock::new(None),
+                client: RwLock::new(Err(NOT_CONFIGURED.to_owned())),
                 cancel,
                 log,
                 schema: OnceLock::new(),
@@ -85,20 +90,24 @@ impl<P: Package> ProviderService<P> {
     }
 
     /// The package schema as JSON text (built once).
-    pub fn schema_json(&self) -> &str {
-        self.inner.schema.get_or_init(|| {
-            let schema = package_schema(
-                &self.inner.package,
-                &self.inner.resource_list,
-                &self.inner.function_list,
-            );
-            serde_json::to_string_pretty(&schema).unwrap_or_default()
-        })
-    }
-
-    /// The engine log this service writes to.
-    pub fn engine_log(&self) -> &EngineLog {
-        &self.inner.log
+    ///
+    /// # Errors
+    /// `Internal` when the schema cannot be written as JSON (a bug in the layer).
+    pub fn schema_json(&self) -> Result<&str, Status> {
+        self.inner
+            .schema
+            .get_or_init(|| {
+                let schema = package_schema(
+                    &self.inner.package,
+                    &self.inner.resource_list,
+                    &self.inner.function_list,
+                );
+                serde_json::to_string_pretty(&schema).map_err(|e| {
+                    format!("the package schema cannot be written as JSON: {e}; please report it")
+                })
+            })
+            .as_deref()
+            .map_err(|e| Status::internal(e.clone()))
     }
 
     /// `Unimplemented` with `message`, in which `{package}` names this package.
@@ -108,7 +117,10 @@ impl<P: Package> ProviderService<P> {
 
     fn env(&self) -> OperationEnv<P::Client> {
         OperationEnv {
-            client: self.inner.client.read().ok().and_then(|c| c.clone()),
+            client: match self.inner.client.read() {
+                Ok(client) => client.clone(),
+                Err(_) => Err(POISONED.to_owned()),
+            },
             cancel: self.inner.cancel.clone(),
             log: self.inner.log.clone(),
         }
@@ -219,7 +231,7 @@ impl<P: Package> ResourceProvider for ProviderService<P> {
                 )));
             }
             Ok(Response::new(GetSchemaResponse {
-                schema: self.schema_json().to_owned(),
+                schema: self.schema_json()?.to_owned(),
             }))
         })
         .await
@@ -311,23 +323,41 @@ impl<P: Package> ResourceProvider for ProviderService<P> {
                 // The engine skips Configure when config is unknown; be lenient anyway.
                 return Ok(Response::new(configure_response()));
             }
-            let config: P::Config = serde_path_to_error::deserialize(plain.json).map_err(|e| {
-                Status::invalid_argument(format!(
-                    "provider configuration `{}` is not valid: {}",
-                    e.path(),
-                    e.inner()
-                ))
-            })?;
-            let client = self
+            let outcome = match serde_path_to_error::deserialize::<_, P::Config>(plain.json) {
+                Ok(config) => self
+                    .inner
+                    .package
+                    .configure(config)
+                    .await
+                    .map(Arc::new)
+                    .map_err(|reason| (Status::failed_precondition(reason.clone()), reason)),
+                Err(e) => {
+                    let reason = format!(
+                        "provider configuration `{}` is not valid: {}",
+                        e.path(),
+                        e.inner()
+                    );
+                    Err((Status::invalid_argument(reason.clone()), reason))
+                }
+            };
+            let mut slot = self
                 .inner
-                .package
-                .configure(config)
-                .await
-                .map_err(Status::failed_precondition)?;
-            if let Ok(mut slot) = self.inner.client.write() {
-                *slot = Some(Arc::new(client));
+                .client
+                .write()
+                .map_err(|_| Status::internal(POISONED))?;
+            match outcome {
+                Ok(client) => {
+                    *slot = Ok(client);
+                    Ok(Response::new(configure_response()))
+                }
+                Err((status, reason)) => {
+                    // Later calls say why they cannot run, not that Configure never came.
+                    *slot = Err(format!(
+                        "the provider is not configured: Configure failed: {reason}"
+                    ));
+                    Err(status)
+                }
             }
-            Ok(Response::new(configure_response()))
         })
         .await
     }

@@ -74,6 +74,20 @@ def test_check_config_accepts_the_environment_fallback(engine):
             p.stop()
 
 
+def test_calls_after_a_failed_configure_say_it_failed_and_why(engine):
+    p = Provider([engine.address])
+    try:
+        with pytest.raises(grpc.RpcError):
+            p.configure({"apiKey": secret("cbkey_x"), "apiUrl": "ftp://nowhere"})
+        with pytest.raises(grpc.RpcError) as e:
+            p.invoke("crunchybridge:index:getAccount", {})
+        details = e.value.details()
+        assert "Configure failed" in details and "apiUrl" in details, details
+        assert "was not called" not in details, details
+    finally:
+        p.stop()
+
+
 def test_configure_without_any_key_fails_clearly(engine):
     p = Provider([engine.address])
     try:

@@ -48,7 +48,9 @@ fn main() -> ExitCode {
 }
 
 fn run(out_dir: &std::path::Path, check: bool) -> Result<ExitCode, String> {
-    let schema_json = CrunchyBridge::provider().schema_json();
+    let schema_json = CrunchyBridge::provider()
+        .schema_json()
+        .map_err(|e| format!("the provider's schema cannot be written as JSON: {e}"))?;
     let schema: serde_json::Value = serde_json::from_str(&schema_json)
         .map_err(|e| format!("the provider's schema is not JSON: {e}"))?;
     let files = sdk_nodejs::generate(&schema).map_err(|e| format!("cannot generate: {e}"))?;
