@@ -15,6 +15,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod clients;
 pub mod functions;
 pub mod provider;
 pub mod resources;

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::clients::Clients;
 use crate::functions::get_account::GetAccount;
 use crate::functions::get_cluster::GetCluster;
 use crate::functions::get_firewall_rules::GetFirewallRules;
@@ -40,20 +41,6 @@ pub struct ProviderConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-env" = ["CRUNCHYBRIDGE_API_URL"]))]
     pub api_url: Option<String>,
-}
-
-/// The clients every resource and function uses once the provider is configured.
-pub struct Clients {
-    /// The Crunchy Bridge API client (one shared connection pool).
-    pub bridge: Bridge,
-}
-
-impl Clients {
-    /// The Bridge client bounded by the operation's deadline: every call, retries and
-    /// back-off included, ends by then.
-    pub fn bridge_until(&self, deadline: std::time::Instant) -> Bridge {
-        self.bridge.with_deadline(deadline)
-    }
 }
 
 /// The `crunchybridge` package.

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::provider::Clients;
+use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{Context, Function, ResourceError};
 
 /// `getAccount` takes no arguments.
@@ -58,7 +58,7 @@ impl Function for GetAccount {
         cx: &Context<Clients>,
         _args: GetAccountArgs,
     ) -> Result<GetAccountResult, ResourceError> {
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         let account = bridge
             .account()
             .get()

@@ -1,14 +1,13 @@
 //! `crunchybridge:index:getCluster`: one cluster, by id or by name.
 
 use async_trait::async_trait;
-use futures::TryStreamExt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use oceanid_core::crunchybridge::{Bridge, Cluster, ClusterId};
+use oceanid_core::crunchybridge::Cluster;
 
-use super::lookup::{Lookup, candidates, check_id_or_name, lookup, select_by_name};
-use crate::provider::Clients;
+use super::lookup::{check_id_or_name, find_one};
+use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Function, ResourceError};
 
 /// Which cluster: give `id` or `name`, not both.
@@ -113,15 +112,6 @@ impl From<Cluster> for GetClusterResult {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GetCluster;
 
-async fn all_clusters(bridge: &Bridge) -> Result<Vec<Cluster>, ResourceError> {
-    bridge
-        .clusters()
-        .stream()
-        .try_collect()
-        .await
-        .map_err(|e| ResourceError::msg(format!("cannot list the clusters: {e}")))
-}
-
 #[async_trait]
 impl Function for GetCluster {
     type Client = Clients;
@@ -142,25 +132,8 @@ impl Function for GetCluster {
         cx: &Context<Clients>,
         args: GetClusterArgs,
     ) -> Result<GetClusterResult, ResourceError> {
-        let bridge = cx.client()?.bridge_until(cx.deadline());
-        match lookup(args.id, args.name) {
-            Lookup::Id(id) => match bridge.clusters().get_opt(&ClusterId::new(&id)).await {
-                Ok(Some(cluster)) => Ok(cluster.into()),
-                Ok(None) => {
-                    let all = all_clusters(&bridge).await?;
-                    Err(ResourceError::msg(format!(
-                        "no cluster has the id {id}; the clusters this API key can see are: {}",
-                        candidates(all.iter().map(|c| (c.name.as_str(), c.id.as_str())))
-                    )))
-                }
-                Err(e) => Err(ResourceError::msg(format!("cannot read cluster {id}: {e}"))),
-            },
-            Lookup::Name(name) => {
-                let all = all_clusters(&bridge).await?;
-                select_by_name(all, &name, "cluster", |c| &c.name, |c| c.id.as_str())
-                    .map(Into::into)
-                    .map_err(ResourceError::msg)
-            }
-        }
+        find_one::<Cluster>(&cx.bridge()?, args.id, args.name)
+            .await
+            .map(Into::into)
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use oceanid_core::crunchybridge::{FirewallRule, NetworkId, is_eid};
 
-use crate::provider::Clients;
+use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Function, ResourceError};
 
 /// Which network's rules.
@@ -93,7 +93,7 @@ impl Function for GetFirewallRules {
         cx: &Context<Clients>,
         args: GetFirewallRulesArgs,
     ) -> Result<GetFirewallRulesResult, ResourceError> {
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         let network = NetworkId::new(&args.network_id);
         let rules = bridge.firewall(&network).list().await.map_err(|e| {
             let hint = if e.is_not_found() {

@@ -1,14 +1,13 @@
 //! `crunchybridge:index:getNetwork`: one network, by id or by name.
 
 use async_trait::async_trait;
-use futures::TryStreamExt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use oceanid_core::crunchybridge::{Bridge, Network, NetworkId};
+use oceanid_core::crunchybridge::Network;
 
-use super::lookup::{Lookup, candidates, check_id_or_name, lookup, select_by_name};
-use crate::provider::Clients;
+use super::lookup::{check_id_or_name, find_one};
+use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Function, ResourceError};
 
 /// Which network: give `id` or `name`, not both.
@@ -64,15 +63,6 @@ impl From<Network> for GetNetworkResult {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GetNetwork;
 
-async fn all_networks(bridge: &Bridge) -> Result<Vec<Network>, ResourceError> {
-    bridge
-        .networks()
-        .stream()
-        .try_collect()
-        .await
-        .map_err(|e| ResourceError::msg(format!("cannot list the networks: {e}")))
-}
-
 #[async_trait]
 impl Function for GetNetwork {
     type Client = Clients;
@@ -94,25 +84,8 @@ impl Function for GetNetwork {
         cx: &Context<Clients>,
         args: GetNetworkArgs,
     ) -> Result<GetNetworkResult, ResourceError> {
-        let bridge = cx.client()?.bridge_until(cx.deadline());
-        match lookup(args.id, args.name) {
-            Lookup::Id(id) => match bridge.networks().get_opt(&NetworkId::new(&id)).await {
-                Ok(Some(network)) => Ok(network.into()),
-                Ok(None) => {
-                    let all = all_networks(&bridge).await?;
-                    Err(ResourceError::msg(format!(
-                        "no network has the id {id}; the networks this API key can see are: {}",
-                        candidates(all.iter().map(|n| (n.name.as_str(), n.id.as_str())))
-                    )))
-                }
-                Err(e) => Err(ResourceError::msg(format!("cannot read network {id}: {e}"))),
-            },
-            Lookup::Name(name) => {
-                let all = all_networks(&bridge).await?;
-                select_by_name(all, &name, "network", |n| &n.name, |n| n.id.as_str())
-                    .map(Into::into)
-                    .map_err(ResourceError::msg)
-            }
-        }
+        find_one::<Network>(&cx.bridge()?, args.id, args.name)
+            .await
+            .map(Into::into)
     }
 }

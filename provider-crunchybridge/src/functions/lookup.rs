@@ -1,6 +1,9 @@
 //! Finding one object by `id` or by `name`, for `getCluster` and `getNetwork`.
 
-use crate::pulumi::CheckFailure;
+use futures::TryStreamExt;
+use oceanid_core::crunchybridge::{Bridge, Cluster, ClusterId, Error, Network, NetworkId};
+
+use crate::pulumi::{CheckFailure, ResourceError};
 
 /// How many candidates an error lists before it says how many more there are.
 const SHOWN: usize = 20;
@@ -102,6 +105,87 @@ pub fn select_by_name<T>(
             "{n} {what}s are named {name:?}: {}; look the one you mean up by its `id` instead",
             candidates(matches.iter().map(|t| (name_of(t), id_of(t))))
         )),
+    }
+}
+
+/// An API object a function can look up by id or by name.
+pub trait Findable: Sized + Send {
+    /// What it is called in messages, e.g. `cluster`.
+    const WHAT: &'static str;
+    /// Its name.
+    fn name(&self) -> &str;
+    /// Its id.
+    fn id(&self) -> &str;
+    /// Reads the one with this id (`None`: no such object).
+    fn get(bridge: &Bridge, id: &str) -> impl Future<Output = Result<Option<Self>, Error>> + Send;
+    /// Lists every one the API key can see.
+    fn all(bridge: &Bridge) -> impl Future<Output = Result<Vec<Self>, Error>> + Send;
+}
+
+/// The one `T` with the given id or name: by id it is read, by name every visible one is
+/// listed and matched. Not found, or several by that name, is an error that lists the
+/// candidates.
+///
+/// # Errors
+/// A message for the user: not found, ambiguous, or the API call failed.
+pub async fn find_one<T: Findable>(
+    bridge: &Bridge,
+    id: Option<String>,
+    name: Option<String>,
+) -> Result<T, ResourceError> {
+    let what = T::WHAT;
+    let list = async || {
+        T::all(bridge)
+            .await
+            .map_err(|e| ResourceError::msg(format!("cannot list the {what}s: {e}")))
+    };
+    match lookup(id, name) {
+        Lookup::Id(id) => match T::get(bridge, &id).await {
+            Ok(Some(found)) => Ok(found),
+            Ok(None) => {
+                let all = list().await?;
+                Err(ResourceError::msg(format!(
+                    "no {what} has the id {id}; the {what}s this API key can see are: {}",
+                    candidates(all.iter().map(|t| (t.name(), t.id())))
+                )))
+            }
+            Err(e) => Err(ResourceError::msg(format!("cannot read {what} {id}: {e}"))),
+        },
+        Lookup::Name(name) => {
+            select_by_name(list().await?, &name, what, T::name, T::id).map_err(ResourceError::msg)
+        }
+    }
+}
+
+impl Findable for Cluster {
+    const WHAT: &'static str = "cluster";
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+    async fn get(bridge: &Bridge, id: &str) -> Result<Option<Cluster>, Error> {
+        bridge.clusters().get_opt(&ClusterId::new(id)).await
+    }
+    async fn all(bridge: &Bridge) -> Result<Vec<Cluster>, Error> {
+        bridge.clusters().stream().try_collect().await
+    }
+}
+
+impl Findable for Network {
+    const WHAT: &'static str = "network";
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+    async fn get(bridge: &Bridge, id: &str) -> Result<Option<Network>, Error> {
+        bridge.networks().get_opt(&NetworkId::new(id)).await
+    }
+    async fn all(bridge: &Bridge) -> Result<Vec<Network>, Error> {
+        bridge.networks().stream().try_collect().await
     }
 }
 

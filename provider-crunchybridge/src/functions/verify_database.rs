@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use oceanid_core::postgres::{PgUrl, VerifyCheck, VerifyOptions, VerifyReport, verify};
 
-use crate::provider::Clients;
+use crate::clients::Clients;
 use crate::pulumi::{CheckFailure, Context, Function, ResourceError};
 
 fn yes() -> bool {

@@ -54,7 +54,7 @@ use oceanid_core::crunchybridge::{
     PostgresVersionSelector, ProviderId, RegionId, TeamId, UpdateCluster, UpgradeCluster, is_eid,
 };
 
-use crate::provider::Clients;
+use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Created, Resource, ResourceError};
 
 /// The cloud providers Bridge runs clusters on.
@@ -845,7 +845,7 @@ impl Resource for Cluster {
         cx: &Context<Clients>,
         args: ClusterArgs,
     ) -> Result<Created<ClusterState>, ResourceError> {
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         let clusters = bridge.clusters();
         let request = create_request(&args);
         let mut key = create_key(cx.urn(), &request);
@@ -856,9 +856,7 @@ impl Resource for Cluster {
                 .await
                 .map_err(|e| create_failed(&args, &e))?;
             match clusters.get_opt(&answer.id).await {
-                Ok(Some(live))
-                    if live.state.as_ref().map(BridgeState::as_str) != Some("destroying") =>
-                {
+                Ok(Some(live)) if live.state != Some(BridgeState::Destroying) => {
                     made = Some(live);
                     break;
                 }
@@ -954,12 +952,10 @@ impl Resource for Cluster {
         prior: Option<ClusterState>,
     ) -> Result<Option<ClusterState>, ResourceError> {
         let cluster_id = parse_id(id)?;
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         match bridge.clusters().get_opt(&cluster_id).await {
             // A cluster being destroyed is as good as gone.
-            Ok(Some(c)) if c.state.as_ref().map(BridgeState::as_str) == Some("destroying") => {
-                Ok(None)
-            }
+            Ok(Some(c)) if c.state == Some(BridgeState::Destroying) => Ok(None),
             Ok(Some(c)) => Ok(Some(state_of(&c, prior.as_ref().map(|p| &p.args)))),
             Ok(None) => Ok(None),
             Err(e) => Err(ResourceError::because(
@@ -977,7 +973,7 @@ impl Resource for Cluster {
         news: ClusterArgs,
     ) -> Result<ClusterState, ResourceError> {
         let cluster_id = parse_id(id)?;
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         let clusters = bridge.clusters();
         let mut current = match clusters.get_opt(&cluster_id).await {
             Ok(Some(c)) => c,
@@ -1106,7 +1102,7 @@ impl Resource for Cluster {
         _state: ClusterState,
     ) -> Result<(), ResourceError> {
         let cluster_id = parse_id(id)?;
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         let clusters = bridge.clusters();
         match clusters.get_opt(&cluster_id).await {
             Ok(Some(c)) if c.is_protected => return Err(protected_error(&c)),

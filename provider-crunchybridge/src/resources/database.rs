@@ -13,7 +13,7 @@ use oceanid_core::postgres::{
     validate_identifier,
 };
 
-use crate::provider::Clients;
+use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Created, Resource, ResourceError};
 
 /// Databases every cluster has, which a Database resource must not manage (or drop).
@@ -407,7 +407,7 @@ impl Resource for Database {
         cx: &Context<Clients>,
         args: DatabaseArgs,
     ) -> Result<Created<DatabaseState>, ResourceError> {
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         let cluster = ClusterId::new(&args.cluster_id);
         require_cluster(&bridge, &cluster).await?;
         let (owner_name, owner) = require_owner_url(&bridge, &cluster, &args, cx).await?;
@@ -470,7 +470,7 @@ impl Resource for Database {
         prior: Option<DatabaseState>,
     ) -> Result<Option<DatabaseState>, ResourceError> {
         let (cluster, name) = parse_id(id)?;
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         match bridge.clusters().get_opt(&cluster).await {
             Ok(Some(_)) => {}
             Ok(None) => return Ok(None),
@@ -549,7 +549,7 @@ impl Resource for Database {
         news: DatabaseArgs,
     ) -> Result<DatabaseState, ResourceError> {
         let (cluster, name) = parse_id(id)?;
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         let (owner_name, owner) = require_owner_url(&bridge, &cluster, &news, cx).await?;
         let superuser = superuser_url(&bridge, &cluster, cx).await?;
         let ensured = ensure(cx, &superuser, &news, &owner_name)
@@ -600,7 +600,7 @@ impl Resource for Database {
         state: DatabaseState,
     ) -> Result<(), ResourceError> {
         let (cluster, name) = parse_id(id)?;
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         match bridge.clusters().get_opt(&cluster).await {
             Ok(Some(_)) => {}
             Ok(None) => {

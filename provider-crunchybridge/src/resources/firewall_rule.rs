@@ -12,7 +12,7 @@ use oceanid_core::crunchybridge::{
     FirewallRuleKind as ApiKind, NetworkId, UpdateFirewallRule, is_eid,
 };
 
-use crate::provider::Clients;
+use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Created, Resource, ResourceError};
 
 /// Which way a rule lets traffic through.
@@ -309,7 +309,7 @@ impl Resource for FirewallRule {
         cx: &Context<Clients>,
         args: FirewallRuleArgs,
     ) -> Result<Created<FirewallRuleState>, ResourceError> {
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         let network = NetworkId::new(&args.network_id);
         let firewall = bridge.firewall(&network);
         // One call in the common case: Bridge itself refuses a duplicate or overlapping rule
@@ -405,7 +405,7 @@ impl Resource for FirewallRule {
         _prior: Option<FirewallRuleState>,
     ) -> Result<Option<FirewallRuleState>, ResourceError> {
         let (network, rule_id) = parse_id(id)?;
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         match bridge.firewall(&network).get_opt(&rule_id).await {
             Ok(Some(rule)) => state_of(&rule, &network).map(Some),
             Ok(None) => Ok(None),
@@ -424,7 +424,7 @@ impl Resource for FirewallRule {
         news: FirewallRuleArgs,
     ) -> Result<FirewallRuleState, ResourceError> {
         let (network, rule_id) = parse_id(id)?;
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         let firewall = bridge.firewall(&network);
         let request = UpdateFirewallRule {
             rule: Some(news.rule.clone()),
@@ -464,7 +464,7 @@ impl Resource for FirewallRule {
         _state: FirewallRuleState,
     ) -> Result<(), ResourceError> {
         let (network, rule_id) = parse_id(id)?;
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         match bridge.firewall(&network).delete(&rule_id).await {
             Ok(Deletion::Deleted) => Ok(()),
             Ok(Deletion::AlreadyGone) => {

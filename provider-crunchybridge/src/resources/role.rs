@@ -19,7 +19,7 @@ use oceanid_core::crunchybridge::{
     UpsertRole, is_eid,
 };
 
-use crate::provider::Clients;
+use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Created, Resource, ResourceError};
 
 /// What a role may do.
@@ -256,7 +256,7 @@ impl Resource for Role {
         cx: &Context<Clients>,
         args: RoleArgs,
     ) -> Result<Created<RoleState>, ResourceError> {
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         let cluster = ClusterId::new(&args.cluster_id);
         let roles = bridge.roles(&cluster);
         // `user` and `u_…` roles need the caller's own role name; built-in ones do not.
@@ -388,7 +388,7 @@ impl Resource for Role {
         prior: Option<RoleState>,
     ) -> Result<Option<RoleState>, ResourceError> {
         let (cluster, name) = parse_id(id)?;
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         match bridge.roles(&cluster).get_opt(&name).await {
             Ok(Some(role)) => Ok(Some(state_of(
                 &role,
@@ -412,7 +412,7 @@ impl Resource for Role {
         news: RoleArgs,
     ) -> Result<RoleState, ResourceError> {
         let (cluster, name) = parse_id(id)?;
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         let roles = bridge.roles(&cluster);
         let current = match roles.get_opt(&name).await {
             Ok(Some(role)) => role,
@@ -475,7 +475,7 @@ impl Resource for Role {
             ));
             return Ok(());
         }
-        let bridge = cx.client()?.bridge_until(cx.deadline());
+        let bridge = cx.bridge()?;
         match bridge.roles(&cluster).delete(&name).await {
             Ok(Deletion::Deleted) => Ok(()),
             Ok(Deletion::AlreadyGone) => {
