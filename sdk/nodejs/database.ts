@@ -6,7 +6,7 @@ import * as utilities from "./utilities";
 /**
  * A database inside a Crunchy Bridge cluster, owned by a role Bridge manages, with the connection URL an application needs.
  *
- * The database is made over SQL with the superuser credentials the API returns (`CREATE DATABASE … OWNER …`); an existing database of the same name is adopted (and given the requested owner). After every create and update the provider connects with `connectionUri` as the owner and checks that it lands in this database as that role, over TLS, and that a write reads back; a failed check fails the deployment, naming each check. `owner` and `extensions` change in place; listed extensions are created, unlisted ones are never dropped. A delete refuses to drop a database that still holds tables unless `forceDestroy` is true. Import with `pulumi import crunchybridge:index:Database <name> <clusterId>/<databaseName>`.
+ * The database is made over SQL with the superuser credentials the API returns (`CREATE DATABASE … OWNER …`); an existing database of the same name is refused with the `pulumi import` command to run instead (unless this resource made it: a retried create resumes it). After every create and update the provider connects with `connectionUri` as the owner and checks that it lands in this database as that role, over TLS, and that a write reads back; a failed check fails the deployment, naming each check. `owner` and `extensions` change in place; listed extensions are created, unlisted ones are never dropped. A delete refuses to drop a database that still holds user data (a relation of any kind, a large object, or a schema, function, type or other object a user made) unless `forceDestroy` is true. Import with `pulumi import crunchybridge:index:Database <name> <clusterId>/<databaseName>`.
  */
 export class Database extends pulumi.CustomResource {
     /**
@@ -49,7 +49,7 @@ export class Database extends pulumi.CustomResource {
      */
     declare public readonly extensions: pulumi.Output<string[] | undefined>;
     /**
-     * Whether destroying (or replacing) the resource may drop a database that still holds tables, and the data in them. Defaults to `false`: such a delete is refused, so no data is lost by accident. The stored value counts, so set it and run `pulumi up` before `pulumi destroy`.
+     * Whether destroying (or replacing) the resource may drop a database that still holds user data (tables or any other relation, large objects, schemas, functions, types…), and that data. Defaults to `false`: such a delete is refused, so no data is lost by accident. The stored value counts, so set it and run `pulumi up` before `pulumi destroy`.
      */
     declare public readonly forceDestroy: pulumi.Output<boolean | undefined>;
     /**
@@ -57,7 +57,7 @@ export class Database extends pulumi.CustomResource {
      */
     declare public readonly host: pulumi.Output<string>;
     /**
-     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no tables or `forceDestroy` was set.
+     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no user data or `forceDestroy` was set.
      */
     declare public readonly name: pulumi.Output<string>;
     /**
@@ -143,7 +143,7 @@ export interface DatabaseState {
      */
     extensions?: pulumi.Input<pulumi.Input<string>[]>;
     /**
-     * Whether destroying (or replacing) the resource may drop a database that still holds tables, and the data in them. Defaults to `false`: such a delete is refused, so no data is lost by accident. The stored value counts, so set it and run `pulumi up` before `pulumi destroy`.
+     * Whether destroying (or replacing) the resource may drop a database that still holds user data (tables or any other relation, large objects, schemas, functions, types…), and that data. Defaults to `false`: such a delete is refused, so no data is lost by accident. The stored value counts, so set it and run `pulumi up` before `pulumi destroy`.
      */
     forceDestroy?: pulumi.Input<boolean>;
     /**
@@ -151,7 +151,7 @@ export interface DatabaseState {
      */
     host?: pulumi.Input<string>;
     /**
-     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no tables or `forceDestroy` was set.
+     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no user data or `forceDestroy` was set.
      */
     name?: pulumi.Input<string>;
     /**
@@ -181,11 +181,11 @@ export interface DatabaseArgs {
      */
     extensions?: pulumi.Input<pulumi.Input<string>[]>;
     /**
-     * Whether destroying (or replacing) the resource may drop a database that still holds tables, and the data in them. Defaults to `false`: such a delete is refused, so no data is lost by accident. The stored value counts, so set it and run `pulumi up` before `pulumi destroy`.
+     * Whether destroying (or replacing) the resource may drop a database that still holds user data (tables or any other relation, large objects, schemas, functions, types…), and that data. Defaults to `false`: such a delete is refused, so no data is lost by accident. The stored value counts, so set it and run `pulumi up` before `pulumi destroy`.
      */
     forceDestroy?: pulumi.Input<boolean>;
     /**
-     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no tables or `forceDestroy` was set.
+     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no user data or `forceDestroy` was set.
      */
     name: pulumi.Input<string>;
     /**

@@ -226,15 +226,36 @@ def test_delete_refuses_to_lose_data_unless_force_destroy(pg_bridge, pg_emulator
     assert_not_leaked(pg_bridge, engine, password(uri), also=(msg,))
 
 
-def test_an_existing_database_is_adopted_and_given_the_owner(pg_bridge, pg_emulator, engine):
+def test_an_existing_database_is_refused_with_the_import_command(pg_bridge, pg_emulator, engine):
     su(pg_emulator, "CREATE DATABASE preexisting OWNER postgres")
-    id, out, _ = create(pg_bridge, pg_emulator, name="preexisting")
-    assert owner_of(pg_emulator, "preexisting") == "application"
-    assert "adopted it and changed its owner to application" in wait_for_log(engine, "adopted")
-    # Creating it again (a retried create) adopts it as it is.
-    id2, _, _ = create(pg_bridge, pg_emulator, name="preexisting")
+    with pytest.raises(grpc.RpcError) as e:
+        create(pg_bridge, pg_emulator, name="preexisting")
+    msg = e.value.details()
+    assert "refusing to take it over" in msg, msg
+    assert (f"pulumi import crunchybridge:index:Database preexisting "
+            f"{cluster(pg_emulator)}/preexisting") in msg, msg
+    # Never taken over: the owner is unchanged.
+    assert owner_of(pg_emulator, "preexisting") == "postgres"
+
+
+def test_a_retried_create_resumes_the_database_it_made(pg_bridge, pg_emulator, engine):
+    id, _, _ = create(pg_bridge, pg_emulator, name="retried")
+    # The engine never learned the id (the answer was lost) and creates again: same database.
+    id2, _, _ = create(pg_bridge, pg_emulator, name="retried")
     assert id2 == id
-    wait_for_log(engine, "already owned by application")
+    wait_for_log(engine, "made by this resource")
+    assert owner_of(pg_emulator, "retried") == "application"
+
+
+def test_delete_refuses_data_that_is_not_a_table(pg_bridge, pg_emulator, engine):
+    id, out, _ = create(pg_bridge, pg_emulator, name="lobs")
+    uri = reveal(out["connectionUri"])
+    psql(uri, "SELECT lo_from_bytea(0, 'precious'::bytea); CREATE VIEW v AS SELECT 1 AS one")
+    with pytest.raises(grpc.RpcError) as e:
+        pg_bridge.delete(id, out, DB)
+    msg = e.value.details()
+    assert "database lobs holds 1 view (public.v), 1 large object (" in msg, msg
+    assert owner_of(pg_emulator, "lobs") == "application"
 
 
 def test_an_owner_bridge_does_not_manage_is_explained(pg_bridge, pg_emulator):

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use oceanid_core::crunchybridge::{Bridge, ClusterId, ExposeSecret, RoleName, is_eid};
 use oceanid_core::postgres::{
-    self as pg, DatabaseInfo, DatabaseSpec, Dropped, PgUrl, SslMode, VerifyOptions,
+    self as pg, DatabaseInfo, DatabaseSpec, Dropped, PgUrl, SslMode, UserObject, VerifyOptions,
     validate_identifier,
 };
 
@@ -22,9 +22,6 @@ const SYSTEM_DATABASES: [&str; 3] = ["postgres", "template0", "template1"];
 /// How long one SQL connection attempt may take, at most.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How many table names an error lists before it says how many more there are.
-const TABLES_SHOWN: usize = 10;
-
 /// Inputs of a database.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -35,7 +32,7 @@ pub struct DatabaseArgs {
     pub cluster_id: String,
     /// The database's name, e.g. `labelfish` (kept exactly as written, case included; at most
     /// 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one
-    /// is dropped only if it holds no tables or `forceDestroy` was set.
+    /// is dropped only if it holds no user data or `forceDestroy` was set.
     #[schemars(extend("x-replace" = true))]
     pub name: String,
     /// The role that owns the database, and whose credentials `connectionUri` carries:
@@ -50,7 +47,8 @@ pub struct DatabaseArgs {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extensions: Vec<String>,
     /// Whether destroying (or replacing) the resource may drop a database that still holds
-    /// tables, and the data in them. Defaults to `false`: such a delete is refused, so no data
+    /// user data (tables or any other relation, large objects, schemas, functions, types…), and
+    /// that data. Defaults to `false`: such a delete is refused, so no data
     /// is lost by accident. The stored value counts, so set it and run `pulumi up` before
     /// `pulumi destroy`.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -126,24 +124,41 @@ pub fn database_url(role_uri: &str, database: &str) -> Result<PgUrl, String> {
     })
 }
 
-/// The error for a delete that would lose data.
-pub fn refusal_to_drop(database: &str, tables: &[String]) -> String {
-    let mut list = tables
-        .iter()
-        .take(TABLES_SHOWN)
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
-    if tables.len() > TABLES_SHOWN {
-        list.push_str(&format!(", and {} more", tables.len() - TABLES_SHOWN));
-    }
+/// The error for a delete that would lose data: what was found, a count and a few names per
+/// kind, and the two ways on.
+pub fn refusal_to_drop(database: &str, objects: &[UserObject]) -> String {
     format!(
-        "database {database} holds {} table{} ({list}); refusing to drop it so that no data is \
-         lost by accident. To drop it with its data, set `forceDestroy: true` on the Database \
-         and run `pulumi up` before destroying it; otherwise move the data elsewhere first",
-        tables.len(),
-        if tables.len() == 1 { "" } else { "s" },
+        "database {database} holds {}; refusing to drop it so that no data is lost by accident. \
+         To drop it with its data, set `forceDestroy: true` on the Database and run `pulumi up` \
+         before destroying it; otherwise move the data elsewhere first",
+        pg::summarize_user_objects(objects),
     )
+}
+
+/// The error for a create that met a database this resource did not make.
+fn refusal_to_take_over(urn: &str, cluster: &ClusterId, error: &pg::Error) -> String {
+    format!(
+        "{error} on cluster {cluster}. To manage that database with Pulumi, import it instead of \
+         creating it:\n    pulumi import crunchybridge:index:Database {} {}",
+        resource_name(urn),
+        match error {
+            pg::Error::AlreadyExists { database, .. } => resource_id(cluster.as_str(), database),
+            _ => resource_id(cluster.as_str(), "<database>"),
+        }
+    )
+}
+
+/// The name part of a URN (`…::name`), for the `pulumi import` command we print.
+fn resource_name(urn: &str) -> &str {
+    urn.rsplit("::")
+        .next()
+        .filter(|n| !n.is_empty())
+        .unwrap_or("<name>")
+}
+
+/// The comment a database this provider made carries: the resource's URN.
+fn marker(urn: &str) -> String {
+    format!("managed by Pulumi (oceanid) as {urn}")
 }
 
 /// `url` with a connect timeout that fits the operation's deadline.
@@ -305,18 +320,25 @@ async fn verify_as_owner(url: &PgUrl) -> Result<(), Vec<String>> {
 }
 
 /// Makes the database look like `args` (create, owner, extensions) and reports what changed.
+/// With `creating`, an existing database that this resource (`cx.urn()`) did not make is
+/// refused (see [`pg::create_database`] for the rule); otherwise it is the managed one.
 async fn ensure(
     cx: &Context<Clients>,
     superuser: &PgUrl,
     args: &DatabaseArgs,
     owner_role_name: &str,
+    creating: bool,
 ) -> Result<pg::Ensured, pg::Error> {
     let spec = DatabaseSpec {
         name: args.name.clone(),
         owner: owner_role_name.to_owned(),
         extensions: args.extensions.clone(),
     };
-    let ensured = pg::ensure_database(superuser, &spec).await?;
+    let ensured = if creating {
+        pg::create_database(superuser, &spec, &marker(cx.urn())).await?
+    } else {
+        pg::ensure_database(superuser, &spec).await?
+    };
     if !ensured.extensions_created.is_empty() {
         cx.info(&format!(
             "created extension(s) {} in database {}",
@@ -337,13 +359,15 @@ impl Resource for Database {
     const DESCRIPTION: &'static str = "A database inside a Crunchy Bridge cluster, owned by a \
         role Bridge manages, with the connection URL an application needs.\n\nThe database is \
         made over SQL with the superuser credentials the API returns (`CREATE DATABASE … OWNER \
-        …`); an existing database of the same name is adopted (and given the requested owner). \
+        …`); an existing database of the same name is refused with the `pulumi import` command to run \
+        instead (unless this resource made it: a retried create resumes it). \
         After every create and update the provider connects with `connectionUri` as the owner \
         and checks that it lands in this database as that role, over TLS, and that a write \
         reads back; a failed check fails the deployment, naming each check. `owner` and \
         `extensions` change in place; listed extensions are created, unlisted ones are never \
-        dropped. A delete refuses to drop a database that still holds tables unless \
-        `forceDestroy` is true. Import with `pulumi import crunchybridge:index:Database <name> \
+        dropped. A delete refuses to drop a database that still holds user data (a relation of \
+        any kind, a large object, or a schema, function, type or other object a user made) \
+        unless `forceDestroy` is true. Import with `pulumi import crunchybridge:index:Database <name> \
         <clusterId>/<databaseName>`.";
 
     fn check(&self, args: &mut DatabaseArgs) -> Vec<CheckFailure> {
@@ -426,8 +450,15 @@ impl Resource for Database {
             "creating database {} on cluster {cluster}",
             args.name
         ));
-        let ensured = match ensure(cx, &superuser, &args, &owner_name).await {
+        let ensured = match ensure(cx, &superuser, &args, &owner_name, true).await {
             Ok(ensured) => ensured,
+            Err(e @ pg::Error::AlreadyExists { .. }) => {
+                return Err(ResourceError::msg(refusal_to_take_over(
+                    cx.urn(),
+                    &cluster,
+                    &e,
+                )));
+            }
             Err(e) => {
                 let what = format!("cannot create database {} on cluster {cluster}", args.name);
                 // A statement failed after the database may have been made (an extension
@@ -446,13 +477,9 @@ impl Resource for Database {
         };
         if !ensured.created {
             cx.info(&format!(
-                "database {} already existed on cluster {cluster}; adopted it{}",
-                args.name,
-                if ensured.owner_changed {
-                    format!(" and changed its owner to {owner_name}")
-                } else {
-                    format!(" (already owned by {owner_name})")
-                }
+                "database {} already existed on cluster {cluster}, made by this resource (a \
+                 create that was retried); resumed it",
+                args.name
             ));
         }
 
@@ -552,7 +579,7 @@ impl Resource for Database {
         let bridge = cx.client()?.bridge_until(cx.deadline());
         let (owner_name, owner) = require_owner_url(&bridge, &cluster, &news, cx).await?;
         let superuser = superuser_url(&bridge, &cluster, cx).await?;
-        let ensured = ensure(cx, &superuser, &news, &owner_name)
+        let ensured = ensure(cx, &superuser, &news, &owner_name, false)
             .await
             .map_err(|e| {
                 ResourceError::because(
@@ -624,17 +651,17 @@ impl Resource for Database {
                 ));
                 Ok(())
             }
-            Ok(Dropped::Dropped { tables }) => {
-                if !tables.is_empty() {
+            Ok(Dropped::Dropped { objects }) => {
+                if !objects.is_empty() {
                     cx.info(&format!(
-                        "dropped database {name} with its {} table(s) (forceDestroy is true)",
-                        tables.len()
+                        "dropped database {name} with {} (forceDestroy is true)",
+                        pg::summarize_user_objects(&objects)
                     ));
                 }
                 Ok(())
             }
-            Err(pg::Error::HasUserTables { tables, .. }) => {
-                Err(ResourceError::msg(refusal_to_drop(&name, &tables)))
+            Err(pg::Error::HoldsUserData { objects, .. }) => {
+                Err(ResourceError::msg(refusal_to_drop(&name, &objects)))
             }
             Err(e) => Err(ResourceError::because(
                 format!("cannot drop database {name} on cluster {cluster}"),
@@ -749,22 +776,57 @@ mod tests {
     }
 
     #[test]
-    fn refusals_list_the_tables_and_the_way_out() {
+    fn refusals_list_what_was_found_and_the_way_out() {
+        let found = |kind: &str, name: &str| UserObject {
+            kind: kind.into(),
+            name: name.into(),
+        };
         let e = refusal_to_drop(
             "labelfish",
-            &["public.notes".into(), "public.tags".into(), "app.x".into()],
+            &[
+                found("table", "public.notes"),
+                found("table", "public.tags"),
+                found("table", "app.x"),
+                found("large object", "16385"),
+            ],
         );
         assert!(
-            e.starts_with("database labelfish holds 3 tables (public.notes, public.tags, app.x)"),
+            e.starts_with(
+                "database labelfish holds 3 tables (public.notes, public.tags, app.x), \
+                 1 large object (16385);"
+            ),
             "{e}"
         );
         assert!(
             e.contains("forceDestroy: true") && e.contains("pulumi up"),
             "{e}"
         );
-        let many: Vec<String> = (0..12).map(|i| format!("public.t{i}")).collect();
+        let many: Vec<UserObject> = (0..12)
+            .map(|i| found("table", &format!("public.t{i}")))
+            .collect();
         let e = refusal_to_drop("db", &many);
-        assert!(e.contains("public.t9, and 2 more"), "{e}");
+        assert!(e.contains("public.t4, and 7 more"), "{e}");
         assert!(refusal_to_drop("db", &many[..1]).contains("holds 1 table ("));
+    }
+
+    #[test]
+    fn a_takeover_is_refused_with_the_import_command() {
+        let error = pg::Error::AlreadyExists {
+            database: "labelfish".into(),
+            owner: "postgres".into(),
+            reason: "it is owned by \"postgres\", not \"application\"".into(),
+        };
+        let e = refusal_to_take_over(
+            "urn:pulumi:dev::cloud::crunchybridge:index:Database::db",
+            &ClusterId::new(CLUSTER),
+            &error,
+        );
+        assert!(e.contains("refusing to take it over"), "{e}");
+        assert!(
+            e.ends_with(&format!(
+                "pulumi import crunchybridge:index:Database db {CLUSTER}/labelfish"
+            )),
+            "{e}"
+        );
     }
 }
