@@ -455,6 +455,8 @@ fn tls_accepting_any() -> Result<MakeRustlsConnect, String> {
     Ok(MakeRustlsConnect::new(config))
 }
 
+/// Its own copy of oceanid-core's accept-any verifier, on purpose: the test double must not
+/// share the client's bugs.
 #[derive(Debug)]
 struct AnyServerCertificate(WebPkiSupportedAlgorithms);
 

@@ -247,6 +247,18 @@ def test_a_retried_create_resumes_the_database_it_made(pg_bridge, pg_emulator, e
     assert owner_of(pg_emulator, "retried") == "application"
 
 
+def test_the_team_chain_is_an_output_an_application_can_verify_with(pg_bridge, pg_emulator,
+                                                                    tmp_path):
+    _, out, _ = create(pg_bridge, pg_emulator)
+    ca = out["caCertificate"]
+    assert ca.startswith("-----BEGIN CERTIFICATE-----") and not is_secret(ca)
+    (tmp_path / "ca.pem").write_text(ca)
+    uri = reveal(out["connectionUri"]).replace(
+        "sslmode=require", f"sslmode=verify-full&sslrootcert={tmp_path / 'ca.pem'}")
+    # libpq (psql) checks the chain and the host name with it.
+    assert psql(uri, "SELECT current_database()") == "labelfish"
+
+
 def test_delete_refuses_data_that_is_not_a_table(pg_bridge, pg_emulator, engine):
     id, out, _ = create(pg_bridge, pg_emulator, name="lobs")
     uri = reveal(out["connectionUri"])

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use oceanid_core::crunchybridge::{Bridge, ClusterId, ExposeSecret, RoleName, is_eid};
+use oceanid_core::crunchybridge::{Bridge, ClusterId, ExposeSecret, RoleName, TeamId, is_eid};
 use oceanid_core::postgres::{
     self as pg, DatabaseInfo, DatabaseSpec, Dropped, PgUrl, SslMode, UserObject, VerifyOptions,
     validate_identifier,
@@ -81,6 +81,14 @@ pub struct DatabaseState {
     /// The owner's actual role name: `u_<account id>` when `owner` is `user`, otherwise the
     /// same as `owner`.
     pub owner_role_name: String,
+    /// The certificate chain (PEM) of the cluster's team, which Crunchy Bridge publishes at
+    /// `GET /teams/{teamId}.pem` and which the server's certificate chains to. To have an
+    /// application verify the server (and not only encrypt), write it to a file and connect
+    /// with `sslmode=verify-full&sslrootcert=<that file>` added to `connectionUri` (libpq,
+    /// psql, psycopg), or pass it as the CA of the driver's TLS options (node-postgres:
+    /// `ssl: { ca }`). The provider's own sessions as the superuser always verify against it.
+    #[serde(default)]
+    pub ca_certificate: String,
 }
 
 /// `crunchybridge:index:Database`.
@@ -170,10 +178,28 @@ fn bounded(url: PgUrl, cx: &Context<Clients>) -> PgUrl {
     url.with_connect_timeout(timeout)
 }
 
-/// The superuser's URL (to the `postgres` database), from `GET /clusters/{id}/roles/postgres`.
+/// The certificate chain of `team` (`GET /teams/{id}.pem`), which the cluster's server
+/// certificate chains to.
+async fn team_chain(bridge: &Bridge, team: &TeamId) -> Result<String, ResourceError> {
+    bridge.teams().certificate(team).await.map_err(|e| {
+        ResourceError::because(
+            format!(
+                "cannot get the certificate chain of team {team} (GET /teams/{team}.pem), which \
+                 the provider verifies the cluster's server certificate against before it logs \
+                 in as the superuser"
+            ),
+            &e,
+        )
+    })
+}
+
+/// The superuser's URL (to the `postgres` database), from `GET /clusters/{id}/roles/postgres`,
+/// with `sslmode=verify-full` against the team's chain `ca_pem`: a superuser session never
+/// goes to a server whose certificate does not chain to the team's CA and name the host.
 async fn superuser_url(
     bridge: &Bridge,
     cluster: &ClusterId,
+    ca_pem: &str,
     cx: &Context<Clients>,
 ) -> Result<PgUrl, ResourceError> {
     let role = bridge
@@ -203,6 +229,9 @@ async fn superuser_url(
             "the `postgres` role's connection URI from Crunchy Bridge is not usable: {reason}"
         ))
     })?;
+    let url = url
+        .with_ssl_mode(SslMode::VerifyFull)
+        .with_ca_pem(ca_pem.to_owned());
     Ok(bounded(url, cx))
 }
 
@@ -266,10 +295,10 @@ async fn require_owner_url(
         })
 }
 
-/// The cluster, or an error that says it does not exist.
-async fn require_cluster(bridge: &Bridge, cluster: &ClusterId) -> Result<(), ResourceError> {
+/// The cluster's team, or an error that says the cluster does not exist.
+async fn require_cluster(bridge: &Bridge, cluster: &ClusterId) -> Result<TeamId, ResourceError> {
     match bridge.clusters().get_opt(cluster).await {
-        Ok(Some(_)) => Ok(()),
+        Ok(Some(found)) => Ok(found.team_id),
         Ok(None) => Err(ResourceError::msg(format!(
             "cluster {cluster} does not exist (or this API key cannot see it): pass a Cluster \
              resource's `id`, or look the cluster up with `getCluster`"
@@ -281,21 +310,30 @@ async fn require_cluster(bridge: &Bridge, cluster: &ClusterId) -> Result<(), Res
     }
 }
 
-fn state_of(args: DatabaseArgs, owner_role_name: String, url: &PgUrl) -> DatabaseState {
+fn state_of(
+    args: DatabaseArgs,
+    owner_role_name: String,
+    url: &PgUrl,
+    ca_certificate: &str,
+) -> DatabaseState {
     DatabaseState {
         host: url.host().to_owned(),
         port: url.port(),
         connection_uri: url.expose_secret(),
         owner_role_name,
+        ca_certificate: ca_certificate.to_owned(),
         args,
     }
 }
 
 /// Connects as the owner with `url` and runs the checklist (identity, TLS, a write that reads
 /// back); the failed checks, one line each, when it does not pass.
-async fn verify_as_owner(url: &PgUrl) -> Result<(), Vec<String>> {
+async fn verify_as_owner(url: &PgUrl, ca_pem: &str) -> Result<(), Vec<String>> {
+    let verifying = url
+        .with_ssl_mode(SslMode::VerifyFull)
+        .with_ca_pem(ca_pem.to_owned());
     let report = pg::verify(
-        url,
+        &verifying,
         &VerifyOptions {
             expect_tables: Vec::new(),
             write: true,
@@ -363,7 +401,9 @@ impl Resource for Database {
         instead (unless this resource made it: a retried create resumes it). \
         After every create and update the provider connects with `connectionUri` as the owner \
         and checks that it lands in this database as that role, over TLS, and that a write \
-        reads back; a failed check fails the deployment, naming each check. `owner` and \
+        reads back; a failed check fails the deployment, naming each check. Every session \
+        verifies the server certificate and host name against the team's certificate chain \
+        (`GET /teams/{teamId}.pem`, output as `caCertificate`). `owner` and \
         `extensions` change in place; listed extensions are created, unlisted ones are never \
         dropped. A delete refuses to drop a database that still holds user data (a relation of \
         any kind, a large object, or a schema, function, type or other object a user made) \
@@ -433,7 +473,8 @@ impl Resource for Database {
     ) -> Result<Created<DatabaseState>, ResourceError> {
         let bridge = cx.client()?.bridge_until(cx.deadline());
         let cluster = ClusterId::new(&args.cluster_id);
-        require_cluster(&bridge, &cluster).await?;
+        let team = require_cluster(&bridge, &cluster).await?;
+        let chain = team_chain(&bridge, &team).await?;
         let (owner_name, owner) = require_owner_url(&bridge, &cluster, &args, cx).await?;
         if owner_name == "postgres" {
             cx.warn(&format!(
@@ -442,9 +483,9 @@ impl Resource for Database {
                 args.name
             ));
         }
-        let superuser = superuser_url(&bridge, &cluster, cx).await?;
+        let superuser = superuser_url(&bridge, &cluster, &chain, cx).await?;
         let id = resource_id(&args.cluster_id, &args.name);
-        let state = state_of(args.clone(), owner_name.clone(), &owner);
+        let state = state_of(args.clone(), owner_name.clone(), &owner, &chain);
 
         cx.progress(&format!(
             "creating database {} on cluster {cluster}",
@@ -484,7 +525,7 @@ impl Resource for Database {
         }
 
         cx.progress(&format!("verifying database {} as {owner_name}", args.name));
-        if let Err(reasons) = verify_as_owner(&owner).await {
+        if let Err(reasons) = verify_as_owner(&owner, &chain).await {
             return Err(ResourceError::init_failed(id, &state, reasons));
         }
         Ok(Created { id, state })
@@ -498,8 +539,8 @@ impl Resource for Database {
     ) -> Result<Option<DatabaseState>, ResourceError> {
         let (cluster, name) = parse_id(id)?;
         let bridge = cx.client()?.bridge_until(cx.deadline());
-        match bridge.clusters().get_opt(&cluster).await {
-            Ok(Some(_)) => {}
+        let team = match bridge.clusters().get_opt(&cluster).await {
+            Ok(Some(found)) => found.team_id,
             Ok(None) => return Ok(None),
             Err(e) => {
                 return Err(ResourceError::because(
@@ -507,8 +548,9 @@ impl Resource for Database {
                     &e,
                 ));
             }
-        }
-        let superuser = superuser_url(&bridge, &cluster, cx).await?;
+        };
+        let chain = team_chain(&bridge, &team).await?;
+        let superuser = superuser_url(&bridge, &cluster, &chain, cx).await?;
         let info: DatabaseInfo = match pg::database_info(&superuser, &name).await {
             Ok(Some(info)) => info,
             Ok(None) => return Ok(None),
@@ -546,7 +588,7 @@ impl Resource for Database {
             force_destroy: prior.as_ref().is_some_and(|p| p.args.force_destroy),
         };
         match owner_url(&bridge, &cluster, &info.owner, &name, cx).await? {
-            Some((owner_name, url)) => Ok(Some(state_of(args, owner_name, &url))),
+            Some((owner_name, url)) => Ok(Some(state_of(args, owner_name, &url, &chain))),
             None => {
                 cx.warn(&format!(
                     "database {name} is owned by `{}`, a role Crunchy Bridge does not manage, so \
@@ -563,6 +605,7 @@ impl Resource for Database {
                     port,
                     connection_uri,
                     owner_role_name: info.owner,
+                    ca_certificate: chain,
                 }))
             }
         }
@@ -577,8 +620,10 @@ impl Resource for Database {
     ) -> Result<DatabaseState, ResourceError> {
         let (cluster, name) = parse_id(id)?;
         let bridge = cx.client()?.bridge_until(cx.deadline());
+        let team = require_cluster(&bridge, &cluster).await?;
+        let chain = team_chain(&bridge, &team).await?;
         let (owner_name, owner) = require_owner_url(&bridge, &cluster, &news, cx).await?;
-        let superuser = superuser_url(&bridge, &cluster, cx).await?;
+        let superuser = superuser_url(&bridge, &cluster, &chain, cx).await?;
         let ensured = ensure(cx, &superuser, &news, &owner_name, false)
             .await
             .map_err(|e| {
@@ -613,8 +658,8 @@ impl Resource for Database {
                 unlisted.join(", ")
             ));
         }
-        let state = state_of(news, owner_name, &owner);
-        if let Err(reasons) = verify_as_owner(&owner).await {
+        let state = state_of(news, owner_name, &owner, &chain);
+        if let Err(reasons) = verify_as_owner(&owner, &chain).await {
             return Err(ResourceError::init_failed(id, &state, reasons));
         }
         Ok(state)
@@ -628,8 +673,8 @@ impl Resource for Database {
     ) -> Result<(), ResourceError> {
         let (cluster, name) = parse_id(id)?;
         let bridge = cx.client()?.bridge_until(cx.deadline());
-        match bridge.clusters().get_opt(&cluster).await {
-            Ok(Some(_)) => {}
+        let team = match bridge.clusters().get_opt(&cluster).await {
+            Ok(Some(found)) => found.team_id,
             Ok(None) => {
                 cx.info(&format!(
                     "cluster {cluster} is gone, and database {name} with it"
@@ -642,8 +687,9 @@ impl Resource for Database {
                     &e,
                 ));
             }
-        }
-        let superuser = superuser_url(&bridge, &cluster, cx).await?;
+        };
+        let chain = team_chain(&bridge, &team).await?;
+        let superuser = superuser_url(&bridge, &cluster, &chain, cx).await?;
         match pg::drop_database(&superuser, &name, state.args.force_destroy).await {
             Ok(Dropped::AlreadyGone) => {
                 cx.info(&format!(
