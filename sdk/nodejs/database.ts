@@ -61,7 +61,7 @@ export class Database extends pulumi.CustomResource {
      */
     declare public readonly host: pulumi.Output<string>;
     /**
-     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no user data or `forceDestroy` was set.
+     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no user data or `forceDestroy` was set; when the old one holds data and `forceDestroy` is false, the change is refused before the new one is made.
      */
     declare public readonly name: pulumi.Output<string>;
     /**
@@ -161,7 +161,7 @@ export interface DatabaseState {
      */
     host?: pulumi.Input<string>;
     /**
-     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no user data or `forceDestroy` was set.
+     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no user data or `forceDestroy` was set; when the old one holds data and `forceDestroy` is false, the change is refused before the new one is made.
      */
     name?: pulumi.Input<string>;
     /**
@@ -195,7 +195,7 @@ export interface DatabaseArgs {
      */
     forceDestroy?: pulumi.Input<boolean>;
     /**
-     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no user data or `forceDestroy` was set.
+     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no user data or `forceDestroy` was set; when the old one holds data and `forceDestroy` is false, the change is refused before the new one is made.
      */
     name: pulumi.Input<string>;
     /**

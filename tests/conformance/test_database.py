@@ -259,6 +259,25 @@ def test_the_team_chain_is_an_output_an_application_can_verify_with(pg_bridge, p
     assert psql(uri, "SELECT current_database()") == "labelfish"
 
 
+def test_a_rename_of_a_database_with_data_is_refused_before_anything_is_made(
+        pg_bridge, pg_emulator):
+    _, out, inputs = create(pg_bridge, pg_emulator, name="before")
+    psql(reveal(out["connectionUri"]), "CREATE TABLE notes (body text)")
+    # The engine replaces it: Create of the new name (same resource, same URN), then Delete.
+    renamed = pg_bridge.checked({**inputs, "name": "after"}, DB)
+    with pytest.raises(grpc.RpcError) as e:
+        pg_bridge.create(renamed, DB, name="before")
+    msg = e.value.details()
+    assert "would replace database before" in msg and "1 table (public.notes)" in msg, msg
+    assert "nothing was created" in msg, msg
+    assert owner_of(pg_emulator, "after") is None
+    assert owner_of(pg_emulator, "before") == "application"
+    # An empty database renames freely.
+    psql(reveal(out["connectionUri"]), "DROP TABLE notes")
+    r = pg_bridge.create(renamed, DB, name="before")
+    assert r.id == f"{cluster(pg_emulator)}/after"
+
+
 def test_delete_refuses_data_that_is_not_a_table(pg_bridge, pg_emulator, engine):
     id, out, _ = create(pg_bridge, pg_emulator, name="lobs")
     uri = reveal(out["connectionUri"])

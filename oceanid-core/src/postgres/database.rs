@@ -283,6 +283,44 @@ pub async fn drop_database(
     Ok(Dropped::Dropped { objects })
 }
 
+/// The other databases the resource `marker` names made (see [`create_database`]) that hold
+/// user data, with what each holds: the databases a replacement of that resource (a rename)
+/// would have to drop after creating `name`.
+///
+/// A replacement is a create of the new database followed by a delete of the old one; asked
+/// before the create, this lets the create refuse up front when the delete would be refused
+/// for data, so that nothing is left half done. Databases made before marks existed are not
+/// found.
+///
+/// # Errors
+/// [`Error::Connect`]/[`Error::ConnectTimeout`] and [`Error::Query`].
+pub async fn marked_databases_with_data(
+    superuser: &PgUrl,
+    marker: &str,
+    name: &str,
+) -> Result<Vec<(String, Vec<UserObject>)>, Error> {
+    let admin = connect(&maintenance_url(superuser, name)).await?.client;
+    let rows = admin
+        .query(
+            "SELECT datname::text FROM pg_database
+             WHERE shobj_description(oid, 'pg_database') = $1 AND datname <> $2
+             ORDER BY 1",
+            &[&marker, &name],
+        )
+        .await
+        .map_err(Error::query("looking for the databases this resource made"))?;
+    let mut found = Vec::new();
+    for row in rows {
+        let database: String = row.get(0);
+        let inside = connect(&superuser.with_database(&database)).await?.client;
+        let objects = list_user_objects(&inside).await?;
+        if !objects.is_empty() {
+            found.push((database, objects));
+        }
+    }
+    Ok(found)
+}
+
 /// Marks the database (already quoted as `name`) as made by the resource `marker` names.
 async fn mark(admin: &Client, name: &str, marker: &str) -> Result<(), Error> {
     admin

@@ -46,7 +46,7 @@ mod verify;
 pub use self::connect::{Connected, DEFAULT_CONNECT_TIMEOUT, connect};
 pub use self::database::{
     DatabaseInfo, DatabaseSpec, Dropped, Ensured, create_database, database_info, drop_database,
-    ensure_database, user_objects, user_tables,
+    ensure_database, marked_databases_with_data, user_objects, user_tables,
 };
 pub use self::error::Error;
 pub use self::identifier::{MAX_IDENTIFIER_BYTES, validate_identifier};

@@ -32,7 +32,8 @@ pub struct DatabaseArgs {
     pub cluster_id: String,
     /// The database's name, e.g. `labelfish` (kept exactly as written, case included; at most
     /// 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one
-    /// is dropped only if it holds no user data or `forceDestroy` was set.
+    /// is dropped only if it holds no user data or `forceDestroy` was set; when the old one
+    /// holds data and `forceDestroy` is false, the change is refused before the new one is made.
     #[schemars(extend("x-replace" = true))]
     pub name: String,
     /// The role that owns the database, and whose credentials `connectionUri` carries:
@@ -167,6 +168,48 @@ fn resource_name(urn: &str) -> &str {
 /// The comment a database this provider made carries: the resource's URN.
 fn marker(urn: &str) -> String {
     format!("managed by Pulumi (oceanid) as {urn}")
+}
+
+/// A rename replaces a Database: the engine creates the new one, then deletes the old one. When
+/// the old one (found by this resource's mark on the same cluster) holds user data and
+/// `forceDestroy` is false, that delete would be refused after the new database was made,
+/// leaving the change half done; so the create refuses first, before anything is made. With
+/// `forceDestroy: true` in the new inputs, it goes on with a warning (the delete uses the value
+/// stored before this update, so it must have been applied with `pulumi up` first). A
+/// replacement that moves to another cluster is not seen here: the old database is elsewhere.
+async fn refuse_a_replacement_that_would_stop_halfway(
+    cx: &Context<Clients>,
+    superuser: &PgUrl,
+    args: &DatabaseArgs,
+    cluster: &ClusterId,
+) -> Result<(), ResourceError> {
+    let found = pg::marked_databases_with_data(superuser, &marker(cx.urn()), &args.name)
+        .await
+        .map_err(|e| {
+            ResourceError::because(
+                format!("cannot look for the database this one replaces on cluster {cluster}"),
+                &e,
+            )
+        })?;
+    let Some((old, objects)) = found.first() else {
+        return Ok(());
+    };
+    let what = pg::summarize_user_objects(objects);
+    if args.force_destroy {
+        cx.warn(&format!(
+            "database {} replaces database {old}, which holds {what}; it will be dropped with its \
+             data once {} exists, if `forceDestroy: true` was applied before this change",
+            args.name, args.name
+        ));
+        return Ok(());
+    }
+    Err(ResourceError::msg(format!(
+        "database {} would replace database {old} (a new name replaces the database), but {old} \
+         holds {what}, so dropping it would be refused after {} was made, leaving the change half \
+         done; nothing was created. Keep the name `{old}`, move the data first, or set \
+         `forceDestroy: true`, run `pulumi up`, and then rename",
+        args.name, args.name
+    )))
 }
 
 /// `url` with a connect timeout that fits the operation's deadline.
@@ -486,6 +529,8 @@ impl Resource for Database {
         let superuser = superuser_url(&bridge, &cluster, &chain, cx).await?;
         let id = resource_id(&args.cluster_id, &args.name);
         let state = state_of(args.clone(), owner_name.clone(), &owner, &chain);
+
+        refuse_a_replacement_that_would_stop_halfway(cx, &superuser, &args, &cluster).await?;
 
         cx.progress(&format!(
             "creating database {} on cluster {cluster}",

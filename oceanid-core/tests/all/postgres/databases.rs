@@ -2,7 +2,7 @@
 
 use oceanid_core::postgres::{
     DatabaseSpec, Dropped, Error, UserObject, connect, create_database, database_info,
-    drop_database, ensure_database, user_objects, user_tables,
+    drop_database, ensure_database, marked_databases_with_data, user_objects, user_tables,
 };
 
 use super::{new_role, server, superuser, unique};
@@ -295,6 +295,17 @@ async fn the_maintenance_database_can_be_the_target() {
     ));
 }
 
+/// Runs `sql` as the superuser inside the database `name`.
+async fn run_in(su: &oceanid_core::postgres::PgUrl, name: &str, sql: &str) {
+    connect(&su.with_database(name))
+        .await
+        .unwrap()
+        .client
+        .batch_execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
 fn table_names(objects: &[UserObject]) -> Vec<String> {
     objects
         .iter()
@@ -488,13 +499,7 @@ async fn create_refuses_a_database_it_did_not_make() {
         .batch_execute(&format!("CREATE DATABASE \"{name}\" OWNER \"{owner}\""))
         .await
         .unwrap();
-    connect(&su.with_database(&name))
-        .await
-        .unwrap()
-        .client
-        .batch_execute("SELECT lo_from_bytea(0, 'x'::bytea)")
-        .await
-        .unwrap();
+    run_in(&su, &name, "SELECT lo_from_bytea(0, 'x'::bytea)").await;
     let error = create_database(&su, &spec(&name, &owner, &[]), MARKER)
         .await
         .expect_err("not ours");
@@ -527,13 +532,7 @@ async fn a_retried_create_resumes_its_own_database() {
             .created
     );
     // Retried (the answer was lost): the mark says it is ours, even with data in it now.
-    connect(&su.with_database(&name))
-        .await
-        .unwrap()
-        .client
-        .batch_execute("CREATE TABLE public.t (x int)")
-        .await
-        .unwrap();
+    run_in(&su, &name, "CREATE TABLE public.t (x int)").await;
     let again = create_database(&su, &spec(&name, &owner, &["pgcrypto"]), MARKER)
         .await
         .unwrap();
@@ -568,4 +567,38 @@ async fn a_retried_create_resumes_its_own_database() {
         .unwrap()
         .get(0);
     assert_eq!(comment.as_deref(), Some(MARKER));
+}
+
+#[tokio::test]
+async fn a_replacement_finds_the_marked_database_that_holds_data() {
+    let pg = server().await;
+    let (owner, _, _) = new_role(pg, "r_rename").await;
+    let su = superuser(pg);
+    let marker = format!("managed by test urn:{}", unique("rename"));
+    let old = unique("db_rename_old");
+    create_database(&su, &spec(&old, &owner, &[]), &marker)
+        .await
+        .unwrap();
+    let new = unique("db_rename_new");
+    // Empty: nothing stands in the way.
+    assert!(
+        marked_databases_with_data(&su, &marker, &new)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    run_in(&su, &old, "CREATE TABLE public.keep (x int)").await;
+    let found = marked_databases_with_data(&su, &marker, &new)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, old);
+    assert_eq!(table_names(&found[0].1), ["public.keep"]);
+    // The database being created is never its own obstacle (a retried create).
+    assert!(
+        marked_databases_with_data(&su, &marker, &old)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
