@@ -184,7 +184,7 @@ impl Function for VerifyDatabase {
             for tls_check in report.checks.iter_mut().filter(|c| c.name == check::TLS) {
                 tls_check
                     .detail
-                    .push_str(" (sslmode=verify-full against the `caCertificate` input)");
+                    .push_str("; the CA is the `caCertificate` input");
             }
         }
         if args.fail_on_error && !report.ok() {
