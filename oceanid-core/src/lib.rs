@@ -1,6 +1,7 @@
 //! oceanid-core: typed clients for Crunchy Bridge and the Postgres logic worth embedding.
 #![forbid(unsafe_code)]
 
+pub mod cidr;
 pub mod crunchybridge;
 pub mod http;
 pub mod postgres;

@@ -16,6 +16,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::objects::{Endpoint, new_password};
 use crate::postgres::EphemeralPostgres;
+use crate::sql_text::{describe_pg_error, quote_ident, quote_literal};
 
 /// The superuser the emulator keeps on a throwaway server for its own maintenance (reset).
 pub(crate) const ADMIN_ROLE: &str = "oceanid_emulator_admin";
@@ -36,12 +37,12 @@ impl Admin {
         let (client, connection) = self.config.connect(self.tls.clone()).await.map_err(|e| {
             BackendFailure(format!(
                 "connecting to PostgreSQL as a superuser: {}",
-                describe(&e)
+                describe_pg_error(&e)
             ))
         })?;
         tokio::spawn(async move {
             if let Err(error) = connection.await {
-                tracing::debug!(error = %describe(&error), "PostgreSQL admin connection ended");
+                tracing::debug!(error = %describe_pg_error(&error), "PostgreSQL admin connection ended");
             }
         });
         Ok(client)
@@ -122,7 +123,7 @@ impl Backend {
         let mut config = tokio_postgres::Config::from_str(url).map_err(|e| {
             fail(format!(
                 "the PostgreSQL URL cannot be parsed: {}",
-                describe(&e)
+                describe_pg_error(&e)
             ))
         })?;
         let host = match config.get_hosts().first() {
@@ -158,7 +159,12 @@ impl Backend {
                 &[],
             )
             .await
-            .map_err(|e| fail(format!("checking the URL's user: {}", describe(&e))))?
+            .map_err(|e| {
+                fail(format!(
+                    "checking the URL's user: {}",
+                    describe_pg_error(&e)
+                ))
+            })?
             .try_get::<_, bool>(0)
             .unwrap_or(false);
         if !is_superuser {
@@ -288,7 +294,9 @@ impl Backend {
                 client
                     .batch_execute(&format!("DROP ROLE IF EXISTS {}", quote_ident(name)))
                     .await
-                    .map_err(|e| BackendFailure(format!("dropping role {name}: {}", describe(&e))))
+                    .map_err(|e| {
+                        BackendFailure(format!("dropping role {name}: {}", describe_pg_error(&e)))
+                    })
             }
         }
     }
@@ -328,7 +336,7 @@ impl Backend {
                     ))
                     .await
                     .map_err(|e| {
-                        BackendFailure(format!("dropping database {db}: {}", describe(&e)))
+                        BackendFailure(format!("dropping database {db}: {}", describe_pg_error(&e)))
                     })?;
             }
         }
@@ -342,7 +350,9 @@ impl Backend {
                     "DROP OWNED BY {ident}; DROP ROLE IF EXISTS {ident}"
                 ))
                 .await
-                .map_err(|e| BackendFailure(format!("dropping role {role}: {}", describe(&e))))?;
+                .map_err(|e| {
+                    BackendFailure(format!("dropping role {role}: {}", describe_pg_error(&e)))
+                })?;
         }
         Ok(())
     }
@@ -364,7 +374,7 @@ async fn names(
     let rows = client
         .query(sql, &[])
         .await
-        .map_err(|e| BackendFailure(format!("listing ({sql}): {}", describe(&e))))?;
+        .map_err(|e| BackendFailure(format!("listing ({sql}): {}", describe_pg_error(&e))))?;
     Ok(rows
         .iter()
         .filter_map(|r| r.try_get::<_, String>(0).ok())
@@ -392,38 +402,13 @@ async fn set_role(
     let exists = client
         .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&name])
         .await
-        .map_err(|e| BackendFailure(format!("looking up role {name}: {}", describe(&e))))?
+        .map_err(|e| BackendFailure(format!("looking up role {name}: {}", describe_pg_error(&e))))?
         .is_some();
     let verb = if exists { "ALTER" } else { "CREATE" };
     client
         .batch_execute(&format!("{verb} ROLE {ident} {attributes}"))
         .await
-        .map_err(|e| BackendFailure(format!("{verb} ROLE {name}: {}", describe(&e))))
-}
-
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-fn quote_literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
-
-/// The server's message when there is one, else the driver's.
-fn describe(error: &tokio_postgres::Error) -> String {
-    match error.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => {
-            let mut text = error.to_string();
-            let mut source = std::error::Error::source(error);
-            while let Some(s) = source {
-                text.push_str(": ");
-                text.push_str(&s.to_string());
-                source = s.source();
-            }
-            text
-        }
-    }
+        .map_err(|e| BackendFailure(format!("{verb} ROLE {name}: {}", describe_pg_error(&e))))
 }
 
 /// `text` with `secret` blanked out.
@@ -470,6 +455,8 @@ fn tls_accepting_any() -> Result<MakeRustlsConnect, String> {
     Ok(MakeRustlsConnect::new(config))
 }
 
+/// Its own copy of oceanid-core's accept-any verifier, on purpose: the test double must not
+/// share the client's bugs.
 #[derive(Debug)]
 struct AnyServerCertificate(WebPkiSupportedAlgorithms);
 
@@ -513,9 +500,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quoting() {
-        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
-        assert_eq!(quote_literal("it's"), "'it''s'");
+    fn secrets_are_redacted() {
         assert_eq!(redact("pw=abc", "abc"), "pw=[redacted]");
     }
 }

@@ -120,6 +120,7 @@ mod request_id;
 mod routes;
 mod seed;
 mod server;
+mod sql_text;
 mod state;
 
 pub use eid::is_eid;

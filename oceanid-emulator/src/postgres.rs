@@ -33,6 +33,8 @@ use rcgen::{
 };
 use tempfile::TempDir;
 
+use crate::sql_text::{self, describe_pg_error, identifier_problem, quote_literal};
+
 /// The server binaries this module runs.
 const BINARIES: [&str; 2] = ["initdb", "postgres"];
 /// Environment variable naming a directory that holds `initdb` and `postgres`; searched first.
@@ -808,44 +810,15 @@ fn log_tail(path: &Path) -> String {
     }
 }
 
-/// `name` as a double-quoted SQL identifier.
+/// `name` as a double-quoted SQL identifier, refused when PostgreSQL cannot hold it.
 fn quote_ident(name: &str) -> Result<String, PostgresError> {
-    let reason = if name.is_empty() {
-        Some("it is empty")
-    } else if name.len() > 63 {
-        Some("it is longer than 63 bytes")
-    } else if name.contains('\0') {
-        Some("it contains a NUL byte")
-    } else {
-        None
-    };
-    if let Some(reason) = reason {
-        return Err(PostgresError::InvalidRoleName {
+    match identifier_problem(name) {
+        Some(reason) => Err(PostgresError::InvalidRoleName {
             name: name.to_owned(),
             reason,
-        });
+        }),
+        None => Ok(sql_text::quote_ident(name)),
     }
-    Ok(format!("\"{}\"", name.replace('"', "\"\"")))
-}
-
-/// `value` as a single-quoted SQL string literal (`standard_conforming_strings` is on).
-fn quote_literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
-
-/// The server's message (with its SQLSTATE) or the driver's error chain.
-fn describe_pg_error(error: &tokio_postgres::Error) -> String {
-    if let Some(db) = error.as_db_error() {
-        return format!("{} (SQLSTATE {})", db.message(), db.code().code());
-    }
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

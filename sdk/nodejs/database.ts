@@ -6,7 +6,7 @@ import * as utilities from "./utilities";
 /**
  * A database inside a Crunchy Bridge cluster, owned by a role Bridge manages, with the connection URL an application needs.
  *
- * The database is made over SQL with the superuser credentials the API returns (`CREATE DATABASE … OWNER …`); an existing database of the same name is adopted (and given the requested owner). After every create and update the provider connects with `connectionUri` as the owner and checks that it lands in this database as that role, over TLS, and that a write reads back; a failed check fails the deployment, naming each check. `owner` and `extensions` change in place; listed extensions are created, unlisted ones are never dropped. A delete refuses to drop a database that still holds tables unless `forceDestroy` is true. Import with `pulumi import crunchybridge:index:Database <name> <clusterId>/<databaseName>`.
+ * The database is made over SQL with the superuser credentials the API returns (`CREATE DATABASE … OWNER …`); an existing database of the same name is refused with the `pulumi import` command to run instead (unless this resource made it: a retried create resumes it). After every create and update the provider connects with `connectionUri` as the owner and checks that it lands in this database as that role, over TLS, and that a write reads back; a failed check fails the deployment, naming each check. Every session verifies the server certificate and host name against the team's certificate chain (`GET /teams/{teamId}.pem`, output as `caCertificate`). `owner` and `extensions` change in place; listed extensions are created, unlisted ones are never dropped. A delete refuses to drop a database that still holds user data (a relation of any kind, a large object, or a schema, function, type or other object a user made) unless `forceDestroy` is true. Import with `pulumi import crunchybridge:index:Database <name> <clusterId>/<databaseName>`.
  */
 export class Database extends pulumi.CustomResource {
     /**
@@ -37,6 +37,10 @@ export class Database extends pulumi.CustomResource {
     }
 
     /**
+     * The certificate chain (PEM) of the cluster's team, which Crunchy Bridge publishes at `GET /teams/{teamId}.pem` and which the server's certificate chains to. To have an application verify the server (and not only encrypt), write it to a file and connect with `sslmode=verify-full&sslrootcert=<that file>` added to `connectionUri` (libpq, psql, psycopg), or pass it as the CA of the driver's TLS options (node-postgres: `ssl: { ca }`). The provider's own sessions as the superuser always verify against it.
+     */
+    declare public readonly caCertificate: pulumi.Output<string>;
+    /**
      * The id of the cluster the database lives in: a `Cluster` resource's `id`, or one found with `getCluster`. Changing it replaces the database.
      */
     declare public readonly clusterId: pulumi.Output<string>;
@@ -49,7 +53,7 @@ export class Database extends pulumi.CustomResource {
      */
     declare public readonly extensions: pulumi.Output<string[] | undefined>;
     /**
-     * Whether destroying (or replacing) the resource may drop a database that still holds tables, and the data in them. Defaults to `false`: such a delete is refused, so no data is lost by accident. The stored value counts, so set it and run `pulumi up` before `pulumi destroy`.
+     * Whether destroying (or replacing) the resource may drop a database that still holds user data (tables or any other relation, large objects, schemas, functions, types…), and that data. Defaults to `false`: such a delete is refused, so no data is lost by accident. The stored value counts, so set it and run `pulumi up` before `pulumi destroy`.
      */
     declare public readonly forceDestroy: pulumi.Output<boolean | undefined>;
     /**
@@ -57,7 +61,7 @@ export class Database extends pulumi.CustomResource {
      */
     declare public readonly host: pulumi.Output<string>;
     /**
-     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no tables or `forceDestroy` was set.
+     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no user data or `forceDestroy` was set; when the old one holds data and `forceDestroy` is false, the change is refused before the new one is made.
      */
     declare public readonly name: pulumi.Output<string>;
     /**
@@ -87,6 +91,7 @@ export class Database extends pulumi.CustomResource {
         opts = opts || {};
         if (opts.id) {
             const state = argsOrState as DatabaseState | undefined;
+            resourceInputs["caCertificate"] = state?.caCertificate;
             resourceInputs["clusterId"] = state?.clusterId;
             resourceInputs["connectionUri"] = state?.connectionUri;
             resourceInputs["extensions"] = state?.extensions;
@@ -112,6 +117,7 @@ export class Database extends pulumi.CustomResource {
             resourceInputs["forceDestroy"] = args?.forceDestroy ?? false;
             resourceInputs["name"] = args?.name;
             resourceInputs["owner"] = args?.owner;
+            resourceInputs["caCertificate"] = undefined /*out*/;
             resourceInputs["connectionUri"] = undefined /*out*/;
             resourceInputs["host"] = undefined /*out*/;
             resourceInputs["ownerRoleName"] = undefined /*out*/;
@@ -131,6 +137,10 @@ export class Database extends pulumi.CustomResource {
  */
 export interface DatabaseState {
     /**
+     * The certificate chain (PEM) of the cluster's team, which Crunchy Bridge publishes at `GET /teams/{teamId}.pem` and which the server's certificate chains to. To have an application verify the server (and not only encrypt), write it to a file and connect with `sslmode=verify-full&sslrootcert=<that file>` added to `connectionUri` (libpq, psql, psycopg), or pass it as the CA of the driver's TLS options (node-postgres: `ssl: { ca }`). The provider's own sessions as the superuser always verify against it.
+     */
+    caCertificate?: pulumi.Input<string>;
+    /**
      * The id of the cluster the database lives in: a `Cluster` resource's `id`, or one found with `getCluster`. Changing it replaces the database.
      */
     clusterId?: pulumi.Input<string>;
@@ -143,7 +153,7 @@ export interface DatabaseState {
      */
     extensions?: pulumi.Input<pulumi.Input<string>[]>;
     /**
-     * Whether destroying (or replacing) the resource may drop a database that still holds tables, and the data in them. Defaults to `false`: such a delete is refused, so no data is lost by accident. The stored value counts, so set it and run `pulumi up` before `pulumi destroy`.
+     * Whether destroying (or replacing) the resource may drop a database that still holds user data (tables or any other relation, large objects, schemas, functions, types…), and that data. Defaults to `false`: such a delete is refused, so no data is lost by accident. The stored value counts, so set it and run `pulumi up` before `pulumi destroy`.
      */
     forceDestroy?: pulumi.Input<boolean>;
     /**
@@ -151,7 +161,7 @@ export interface DatabaseState {
      */
     host?: pulumi.Input<string>;
     /**
-     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no tables or `forceDestroy` was set.
+     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no user data or `forceDestroy` was set; when the old one holds data and `forceDestroy` is false, the change is refused before the new one is made.
      */
     name?: pulumi.Input<string>;
     /**
@@ -181,11 +191,11 @@ export interface DatabaseArgs {
      */
     extensions?: pulumi.Input<pulumi.Input<string>[]>;
     /**
-     * Whether destroying (or replacing) the resource may drop a database that still holds tables, and the data in them. Defaults to `false`: such a delete is refused, so no data is lost by accident. The stored value counts, so set it and run `pulumi up` before `pulumi destroy`.
+     * Whether destroying (or replacing) the resource may drop a database that still holds user data (tables or any other relation, large objects, schemas, functions, types…), and that data. Defaults to `false`: such a delete is refused, so no data is lost by accident. The stored value counts, so set it and run `pulumi up` before `pulumi destroy`.
      */
     forceDestroy?: pulumi.Input<boolean>;
     /**
-     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no tables or `forceDestroy` was set.
+     * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no user data or `forceDestroy` was set; when the old one holds data and `forceDestroy` is false, the change is refused before the new one is made.
      */
     name: pulumi.Input<string>;
     /**

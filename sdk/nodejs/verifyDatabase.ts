@@ -10,6 +10,7 @@ import * as utilities from "./utilities";
 export function verifyDatabase(args: VerifyDatabaseArgs, opts?: pulumi.InvokeOptions): Promise<VerifyDatabaseResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
     return pulumi.runtime.invoke("crunchybridge:index:verifyDatabase", {
+        "caCertificate": args.caCertificate,
         "connectionUri": args.connectionUri,
         "expectTables": args.expectTables,
         "failOnError": args.failOnError,
@@ -22,6 +23,10 @@ export function verifyDatabase(args: VerifyDatabaseArgs, opts?: pulumi.InvokeOpt
  * A collection of arguments for invoking verifyDatabase.
  */
 export interface VerifyDatabaseArgs {
+    /**
+     * A CA certificate chain (PEM) to verify the server against, e.g. a Database's `caCertificate` (the team's chain Crunchy Bridge publishes). When given, the session uses `sslmode=verify-full`: the certificate must chain to it and name the host, and the `tls` check says it was verified against this input. Without it, the URL's own `sslmode` decides (`require` encrypts without verifying, and the `tls` check says so).
+     */
+    caCertificate?: string;
     /**
      * The URL an application uses, e.g. a Database's `connectionUri`: `postgres://<user>:<password>@<host>:<port>/<database>?sslmode=require`. It stays secret, and no result or error repeats its password.
      */
@@ -100,6 +105,7 @@ export interface VerifyDatabaseResult {
 export function verifyDatabaseOutput(args: VerifyDatabaseOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<VerifyDatabaseResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
     return pulumi.runtime.invokeOutput("crunchybridge:index:verifyDatabase", {
+        "caCertificate": args.caCertificate,
         "connectionUri": args.connectionUri,
         "expectTables": args.expectTables,
         "failOnError": args.failOnError,
@@ -112,6 +118,10 @@ export function verifyDatabaseOutput(args: VerifyDatabaseOutputArgs, opts?: pulu
  * A collection of arguments for invoking verifyDatabase.
  */
 export interface VerifyDatabaseOutputArgs {
+    /**
+     * A CA certificate chain (PEM) to verify the server against, e.g. a Database's `caCertificate` (the team's chain Crunchy Bridge publishes). When given, the session uses `sslmode=verify-full`: the certificate must chain to it and name the host, and the `tls` check says it was verified against this input. Without it, the URL's own `sslmode` decides (`require` encrypts without verifying, and the `tls` check says so).
+     */
+    caCertificate?: pulumi.Input<string>;
     /**
      * The URL an application uses, e.g. a Database's `connectionUri`: `postgres://<user>:<password>@<host>:<port>/<database>?sslmode=require`. It stays secret, and no result or error repeats its password.
      */

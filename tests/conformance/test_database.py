@@ -226,15 +226,67 @@ def test_delete_refuses_to_lose_data_unless_force_destroy(pg_bridge, pg_emulator
     assert_not_leaked(pg_bridge, engine, password(uri), also=(msg,))
 
 
-def test_an_existing_database_is_adopted_and_given_the_owner(pg_bridge, pg_emulator, engine):
+def test_an_existing_database_is_refused_with_the_import_command(pg_bridge, pg_emulator, engine):
     su(pg_emulator, "CREATE DATABASE preexisting OWNER postgres")
-    id, out, _ = create(pg_bridge, pg_emulator, name="preexisting")
-    assert owner_of(pg_emulator, "preexisting") == "application"
-    assert "adopted it and changed its owner to application" in wait_for_log(engine, "adopted")
-    # Creating it again (a retried create) adopts it as it is.
-    id2, _, _ = create(pg_bridge, pg_emulator, name="preexisting")
+    with pytest.raises(grpc.RpcError) as e:
+        create(pg_bridge, pg_emulator, name="preexisting")
+    msg = e.value.details()
+    assert "refusing to take it over" in msg, msg
+    assert (f"pulumi import crunchybridge:index:Database preexisting "
+            f"{cluster(pg_emulator)}/preexisting") in msg, msg
+    # Never taken over: the owner is unchanged.
+    assert owner_of(pg_emulator, "preexisting") == "postgres"
+
+
+def test_a_retried_create_resumes_the_database_it_made(pg_bridge, pg_emulator, engine):
+    id, _, _ = create(pg_bridge, pg_emulator, name="retried")
+    # The engine never learned the id (the answer was lost) and creates again: same database.
+    id2, _, _ = create(pg_bridge, pg_emulator, name="retried")
     assert id2 == id
-    wait_for_log(engine, "already owned by application")
+    wait_for_log(engine, "made by this resource")
+    assert owner_of(pg_emulator, "retried") == "application"
+
+
+def test_the_team_chain_is_an_output_an_application_can_verify_with(pg_bridge, pg_emulator,
+                                                                    tmp_path):
+    _, out, _ = create(pg_bridge, pg_emulator)
+    ca = out["caCertificate"]
+    assert ca.startswith("-----BEGIN CERTIFICATE-----") and not is_secret(ca)
+    (tmp_path / "ca.pem").write_text(ca)
+    uri = reveal(out["connectionUri"]).replace(
+        "sslmode=require", f"sslmode=verify-full&sslrootcert={tmp_path / 'ca.pem'}")
+    # libpq (psql) checks the chain and the host name with it.
+    assert psql(uri, "SELECT current_database()") == "labelfish"
+
+
+def test_a_rename_of_a_database_with_data_is_refused_before_anything_is_made(
+        pg_bridge, pg_emulator):
+    _, out, inputs = create(pg_bridge, pg_emulator, name="before")
+    psql(reveal(out["connectionUri"]), "CREATE TABLE notes (body text)")
+    # The engine replaces it: Create of the new name (same resource, same URN), then Delete.
+    renamed = pg_bridge.checked({**inputs, "name": "after"}, DB)
+    with pytest.raises(grpc.RpcError) as e:
+        pg_bridge.create(renamed, DB, name="before")
+    msg = e.value.details()
+    assert "would replace database before" in msg and "1 table (public.notes)" in msg, msg
+    assert "nothing was created" in msg, msg
+    assert owner_of(pg_emulator, "after") is None
+    assert owner_of(pg_emulator, "before") == "application"
+    # An empty database renames freely.
+    psql(reveal(out["connectionUri"]), "DROP TABLE notes")
+    r = pg_bridge.create(renamed, DB, name="before")
+    assert r.id == f"{cluster(pg_emulator)}/after"
+
+
+def test_delete_refuses_data_that_is_not_a_table(pg_bridge, pg_emulator, engine):
+    id, out, _ = create(pg_bridge, pg_emulator, name="lobs")
+    uri = reveal(out["connectionUri"])
+    psql(uri, "SELECT lo_from_bytea(0, 'precious'::bytea); CREATE VIEW v AS SELECT 1 AS one")
+    with pytest.raises(grpc.RpcError) as e:
+        pg_bridge.delete(id, out, DB)
+    msg = e.value.details()
+    assert "database lobs holds 1 view (public.v), 1 large object (" in msg, msg
+    assert owner_of(pg_emulator, "lobs") == "application"
 
 
 def test_an_owner_bridge_does_not_manage_is_explained(pg_bridge, pg_emulator):

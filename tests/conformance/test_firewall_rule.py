@@ -140,3 +140,14 @@ def test_5xx_on_reads_is_retried(bridge, emulator):
     emulator.fault(method="GET", path="/networks/*/firewall-rules/*", status=503, count=2)
     r = bridge.read(id, out, inputs)
     assert r.id == id
+
+
+def test_ipv4_mapped_ipv6_is_checked_into_its_ipv4_form(bridge, emulator):
+    # Kept as IPv6, the rule would never match the IPv4 client it names.
+    assert bridge.checked({"networkId": net(emulator), "rule": "::ffff:203.0.113.7"})["rule"] \
+        == "203.0.113.7/32"
+    assert bridge.checked({"networkId": net(emulator), "rule": "::ffff:203.0.113.0/120"})["rule"] \
+        == "203.0.113.0/24"
+    r = bridge.check({"networkId": net(emulator), "rule": "::ffff:0.0.0.0/80"})
+    assert [f.property for f in r.failures] == ["rule"]
+    assert "no IPv4 form" in r.failures[0].reason, r.failures[0].reason

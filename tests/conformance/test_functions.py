@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import urllib.request
 from urllib.parse import urlparse
 
 import grpc
@@ -223,3 +224,36 @@ def test_verify_an_unreachable_server_is_a_failed_check(pg_bridge):
 def test_verify_a_malformed_url_is_a_failure_that_does_not_echo_it(pg_bridge):
     f = failures(pg_bridge, VERIFY, {"connectionUri": secret("mysql://u:echo-pw-31@h/db")})
     assert "scheme" in f["connectionUri"] and "echo-pw-31" not in f["connectionUri"], f
+
+
+def team_chain(em) -> str:
+    req = urllib.request.Request(f"{em.url}/teams/{em.seed['team_id']}.pem")
+    req.add_header("Authorization", f"Bearer {em.api_key}")
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.read().decode()
+
+
+def test_verify_full_against_the_team_chain(pg_bridge, pg_emulator, app_db):
+    ca = team_chain(pg_emulator)
+    out = ok(pg_bridge, VERIFY, {"connectionUri": secret(app_db), "caCertificate": ca})
+    assert out["ok"] is True, out["failures"]
+    (tls,) = [c for c in out["checks"] if c["name"] == "tls"]
+    assert "certificate verified against the CA for this host name" in tls["detail"], tls
+    assert "`caCertificate` input" in tls["detail"], tls
+
+    # Without it, the report says the certificate was not verified.
+    out = ok(pg_bridge, VERIFY, {"connectionUri": secret(app_db)})
+    (tls,) = [c for c in out["checks"] if c["name"] == "tls"]
+    assert "certificate not verified" in tls["detail"], tls
+
+
+def test_verify_full_refuses_another_ca_clearly(pg_bridge, pg_emulator, app_db):
+    other = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", "/dev/null", "-subj", "/CN=someone else", "-days", "1"],
+        capture_output=True, text=True, timeout=30, check=True).stdout
+    out = ok(pg_bridge, VERIFY, {"connectionUri": secret(app_db), "caCertificate": other})
+    assert out["ok"] is False
+    (connect,) = [c for c in out["checks"] if c["name"] == "connect"]
+    assert "UnknownIssuer" in connect["detail"], connect
+    assert "must chain to the given CA certificate" in connect["detail"], connect

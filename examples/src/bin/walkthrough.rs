@@ -50,6 +50,10 @@ fn show(v: &Value) -> String {
     match v {
         Value::Secret(_) => "[secret]".into(),
         Value::Unknown(_) => "<computed>".into(),
+        // A PEM certificate chain: its first line stands for it.
+        Value::String(s) if s.starts_with("-----BEGIN") => {
+            format!("{}…", s.lines().next().unwrap_or_default())
+        }
         Value::String(s) => s.clone(),
         Value::Array(a) => format!("[{}]", a.iter().map(show).collect::<Vec<_>>().join(", ")),
         Value::Object(o) => format!(
@@ -614,6 +618,7 @@ async fn run() -> anyhow::Result<()> {
         .map_err(|s| anyhow!("create labelfish: {}", s.message()))?;
     println!("  + labelfish id {id}\n      {}", show_map(&state));
     let connection_uri = get(&state, "connectionUri")?.clone();
+    let ca_certificate = get(&state, "caCertificate")?.clone();
     ensure!(
         matches!(connection_uri, Value::Secret(_)),
         "connectionUri must be a secret"
@@ -645,11 +650,13 @@ async fn run() -> anyhow::Result<()> {
             props([
                 ("connectionUri", connection_uri.clone()),
                 ("expectTables", Value::Array(vec![])),
+                // The team's chain: the server's certificate and host name are verified.
+                ("caCertificate", ca_certificate),
             ]),
         )
         .await?;
     println!(
-        "    verifyDatabase(connectionUri) -> ok={}",
+        "    verifyDatabase(connectionUri, caCertificate) -> ok={}",
         show(get(&verify, "ok")?)
     );
     if let Value::Array(checks) = get(&verify, "checks")? {

@@ -74,9 +74,14 @@ pub async fn connect(url: &PgUrl) -> Result<Connected, Error> {
         Ok(connected) => connected,
         Err(ConnectFailure::Setup(error)) => return Err(error),
         Err(ConnectFailure::Driver(source)) => {
+            let mut reason = describe(&source);
+            if url.ssl_mode().verifies_certificate() && reason.contains("invalid peer certificate")
+            {
+                reason.push_str(&refused_certificate_hint(url));
+            }
             return Err(Error::Connect {
                 target,
-                reason: describe(&source),
+                reason,
                 source,
             });
         }
@@ -87,6 +92,25 @@ pub async fn connect(url: &PgUrl) -> Result<Connected, Error> {
         None => tls_in_use(&client).await.unwrap_or(false),
     };
     Ok(Connected { client, tls })
+}
+
+/// What a refused server certificate means, and what to check.
+fn refused_certificate_hint(url: &PgUrl) -> String {
+    let mode = url.ssl_mode();
+    let what = if mode == SslMode::VerifyFull {
+        format!(
+            "chain to the given CA certificate and name the host {:?}",
+            url.host()
+        )
+    } else {
+        "chain to the given CA certificate".to_owned()
+    };
+    format!(
+        "; the server's certificate was refused (sslmode={mode}): it must {what}. Check that \
+         the CA is this server's (on Crunchy Bridge, the chain of the cluster's team, GET \
+         /teams/{{team_id}}.pem) and that the URL uses the host name the server's certificate \
+         carries"
+    )
 }
 
 /// Whether the server sees this session as encrypted (`pg_stat_ssl` for our backend).

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::url::SslMode;
+use super::user_data::{UserObject, summarize};
 
 /// Why an operation on a PostgreSQL server failed.
 ///
@@ -91,18 +92,32 @@ pub enum Error {
         /// The database it was meant to own.
         database: String,
     },
-    /// A drop was refused because the database still holds data.
+    /// A create found a database of that name that this resource did not make.
     #[error(
-        "database {database:?} holds {} user table(s) ({}); refusing to drop it so that no data is \
-         lost by accident: set `forceDestroy: true` to drop it with its data",
-        tables.len(),
-        list_preview(tables)
+        "database {database:?} already exists (owner {owner:?}) and was not made by this \
+         resource: {reason}; refusing to take it over"
     )]
-    HasUserTables {
+    AlreadyExists {
         /// The database.
         database: String,
-        /// Every user table in it, schema-qualified.
-        tables: Vec<String>,
+        /// Its current owner.
+        owner: String,
+        /// Why it is not this resource's.
+        reason: String,
+    },
+    /// A drop was refused because the database still holds user data (see
+    /// [`user_objects`](super::user_objects) for what counts).
+    #[error(
+        "database {database:?} holds {}; refusing to drop it so that no data is lost by \
+         accident: set `forceDestroy: true` to drop it with its data, or move the data elsewhere \
+         first",
+        summarize(objects)
+    )]
+    HoldsUserData {
+        /// The database.
+        database: String,
+        /// Every object of user data in it, grouped by kind.
+        objects: Vec<UserObject>,
     },
 }
 
@@ -123,21 +138,6 @@ impl Error {
             source,
         }
     }
-}
-
-/// At most ten names, then how many more.
-fn list_preview(names: &[String]) -> String {
-    const SHOWN: usize = 10;
-    let mut text = names
-        .iter()
-        .take(SHOWN)
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
-    if names.len() > SHOWN {
-        text.push_str(&format!(" and {} more", names.len() - SHOWN));
-    }
-    text
 }
 
 /// The server's message with its SQLSTATE, or the driver's error chain (`tokio_postgres::Error`
@@ -170,15 +170,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn long_table_lists_are_shortened() {
-        let tables: Vec<String> = (0..12).map(|i| format!("public.t{i}")).collect();
-        let error = Error::HasUserTables {
+    fn refusals_name_what_was_found_and_the_way_out() {
+        let objects = vec![
+            UserObject {
+                kind: "table".into(),
+                name: "public.t".into(),
+            },
+            UserObject {
+                kind: "large object".into(),
+                name: "16385".into(),
+            },
+        ];
+        let error = Error::HoldsUserData {
             database: "app".into(),
-            tables,
+            objects,
         };
         let text = error.to_string();
-        assert!(text.contains("12 user table(s)"), "{text}");
-        assert!(text.contains("public.t9 and 2 more"), "{text}");
+        assert!(
+            text.contains("holds 1 table (public.t), 1 large object (16385)"),
+            "{text}"
+        );
         assert!(text.contains("forceDestroy: true"), "{text}");
     }
 }

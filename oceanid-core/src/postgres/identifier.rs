@@ -34,9 +34,21 @@ pub(crate) fn quote_identifier(kind: &'static str, name: &str) -> Result<String,
     Ok(format!("\"{}\"", name.replace('"', "\"\"")))
 }
 
+/// `text` as an SQL string literal (`standard_conforming_strings`, on since PostgreSQL 9.1,
+/// leaves backslashes as they are); a NUL is refused by the server, not smuggled.
+pub(crate) fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_double_their_quotes() {
+        assert_eq!(quote_literal("it's"), "'it''s'");
+        assert_eq!(quote_literal("a\\b"), "'a\\b'");
+    }
 
     #[test]
     fn quotes_and_escapes() {

@@ -40,14 +40,16 @@ mod database;
 mod error;
 mod identifier;
 mod url;
+mod user_data;
 mod verify;
 
 pub use self::connect::{Connected, DEFAULT_CONNECT_TIMEOUT, connect};
 pub use self::database::{
-    DatabaseInfo, DatabaseSpec, Dropped, Ensured, database_info, drop_database, ensure_database,
-    user_tables,
+    DatabaseInfo, DatabaseSpec, Dropped, Ensured, create_database, database_info, drop_database,
+    ensure_database, marked_databases_with_data, user_objects, user_tables,
 };
 pub use self::error::Error;
 pub use self::identifier::{MAX_IDENTIFIER_BYTES, validate_identifier};
 pub use self::url::{DEFAULT_PORT, PgUrl, SslMode};
+pub use self::user_data::{UserObject, summarize as summarize_user_objects};
 pub use self::verify::{VerifyCheck, VerifyOptions, VerifyReport, check, verify};

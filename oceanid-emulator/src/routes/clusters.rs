@@ -318,8 +318,18 @@ pub(super) async fn create(State(app): App, body: Bytes) -> Result<Response, Api
                 ));
             };
             if catalog::region(&provider_id, &region_id).is_none() {
+                let known = catalog::provider(&provider_id)
+                    .map(|p| {
+                        p.regions
+                            .iter()
+                            .map(|r| r.id)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default();
                 return Err(ApiError::bad_request(format!(
-                    "region_id {region_id:?} is not a region of provider {provider_id:?}; see GET /providers"
+                    "region_id {region_id:?} is not a region of provider {provider_id:?} (its \
+                     regions: {known}); see GET /providers"
                 )));
             }
             let cidr4 = match &req.network_cidr4 {

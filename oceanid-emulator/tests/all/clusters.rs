@@ -108,12 +108,46 @@ async fn create_on_networks() {
 }
 
 #[tokio::test]
+async fn the_catalog_is_bridges_aws_gcp_and_azure() {
+    let env = start().await;
+    // The operators' database lives in AWS us-east-2.
+    for (provider, region) in [
+        ("aws", "us-east-2"),
+        ("gcp", "us-central1"),
+        ("azure", "eastus"),
+    ] {
+        let mut body = cluster_body(&env, &format!("in-{region}"));
+        body["provider_id"] = json!(provider);
+        body["region_id"] = json!(region);
+        let cluster = env.api.create_cluster(&body).await;
+        assert_eq!(
+            (
+                cluster["provider_id"].as_str(),
+                cluster["region_id"].as_str()
+            ),
+            (Some(provider), Some(region))
+        );
+    }
+    // An unknown region is refused with the provider's regions listed.
+    let mut body = cluster_body(&env, "nowhere");
+    body["region_id"] = json!("us-nowhere-9");
+    let answer = env.api.post("/clusters", &body).await;
+    answer.expect(400);
+    let message = answer.message();
+    assert!(message.contains("\"us-nowhere-9\""), "{message}");
+    assert!(
+        message.contains("us-east-1, us-east-2, us-west-1"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn create_rejects_bad_requests() {
     let env = start().await;
     let cases = [
         (json!({"plan_id": "nope"}), "plan_id"),
         (json!({"provider_id": null}), "provider_id"),
-        (json!({"provider_id": "gcp"}), "provider_id"),
+        (json!({"provider_id": "oracle"}), "provider_id"),
         (json!({"region_id": "mars-1"}), "region_id"),
         (json!({"is_ha": true}), "hobby"),
         (json!({"postgres_version_id": 9}), "postgres_version_id"),

@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use oceanid_core::postgres::{PgUrl, VerifyCheck, VerifyOptions, VerifyReport, verify};
+use oceanid_core::postgres::{
+    PgUrl, SslMode, VerifyCheck, VerifyOptions, VerifyReport, check, verify,
+};
 
 use crate::clients::Clients;
 use crate::pulumi::{CheckFailure, Context, Function, ResourceError};
@@ -40,6 +42,13 @@ pub struct VerifyDatabaseArgs {
     /// program to act on.
     #[serde(default)]
     pub fail_on_error: bool,
+    /// A CA certificate chain (PEM) to verify the server against, e.g. a Database's
+    /// `caCertificate` (the team's chain Crunchy Bridge publishes). When given, the session
+    /// uses `sslmode=verify-full`: the certificate must chain to it and name the host, and the
+    /// `tls` check says it was verified against this input. Without it, the URL's own `sslmode`
+    /// decides (`require` encrypts without verifying, and the `tls` check says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_certificate: Option<String>,
 }
 
 /// One item of the checklist.
@@ -159,12 +168,25 @@ impl Function for VerifyDatabase {
     ) -> Result<VerifyDatabaseResult, ResourceError> {
         let url = PgUrl::parse(&args.connection_uri)
             .map_err(|e| ResourceError::msg(format!("connectionUri: {e}")))?;
+        let url = match &args.ca_certificate {
+            Some(pem) => url
+                .with_ssl_mode(SslMode::VerifyFull)
+                .with_ca_pem(pem.clone()),
+            None => url,
+        };
         let options = VerifyOptions {
             expect_tables: args.expect_tables,
             write: args.write,
             require_tls: args.require_tls,
         };
-        let report = verify(&url, &options).await;
+        let mut report = verify(&url, &options).await;
+        if args.ca_certificate.is_some() {
+            for tls_check in report.checks.iter_mut().filter(|c| c.name == check::TLS) {
+                tls_check
+                    .detail
+                    .push_str("; the CA is the `caCertificate` input");
+            }
+        }
         if args.fail_on_error && !report.ok() {
             let lines = report
                 .failures()

@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use oceanid_core::crunchybridge::{Bridge, ClusterId, ExposeSecret, RoleName, is_eid};
+use oceanid_core::crunchybridge::{Bridge, ClusterId, ExposeSecret, RoleName, TeamId, is_eid};
 use oceanid_core::postgres::{
-    self as pg, DatabaseInfo, DatabaseSpec, Dropped, PgUrl, SslMode, VerifyOptions,
+    self as pg, DatabaseInfo, DatabaseSpec, Dropped, PgUrl, SslMode, UserObject, VerifyOptions,
     validate_identifier,
 };
 
@@ -22,9 +22,6 @@ const SYSTEM_DATABASES: [&str; 3] = ["postgres", "template0", "template1"];
 /// How long one SQL connection attempt may take, at most.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How many table names an error lists before it says how many more there are.
-const TABLES_SHOWN: usize = 10;
-
 /// Inputs of a database.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -35,7 +32,8 @@ pub struct DatabaseArgs {
     pub cluster_id: String,
     /// The database's name, e.g. `labelfish` (kept exactly as written, case included; at most
     /// 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one
-    /// is dropped only if it holds no tables or `forceDestroy` was set.
+    /// is dropped only if it holds no user data or `forceDestroy` was set; when the old one
+    /// holds data and `forceDestroy` is false, the change is refused before the new one is made.
     #[schemars(extend("x-replace" = true))]
     pub name: String,
     /// The role that owns the database, and whose credentials `connectionUri` carries:
@@ -50,7 +48,8 @@ pub struct DatabaseArgs {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extensions: Vec<String>,
     /// Whether destroying (or replacing) the resource may drop a database that still holds
-    /// tables, and the data in them. Defaults to `false`: such a delete is refused, so no data
+    /// user data (tables or any other relation, large objects, schemas, functions, types…), and
+    /// that data. Defaults to `false`: such a delete is refused, so no data
     /// is lost by accident. The stored value counts, so set it and run `pulumi up` before
     /// `pulumi destroy`.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -83,6 +82,14 @@ pub struct DatabaseState {
     /// The owner's actual role name: `u_<account id>` when `owner` is `user`, otherwise the
     /// same as `owner`.
     pub owner_role_name: String,
+    /// The certificate chain (PEM) of the cluster's team, which Crunchy Bridge publishes at
+    /// `GET /teams/{teamId}.pem` and which the server's certificate chains to. To have an
+    /// application verify the server (and not only encrypt), write it to a file and connect
+    /// with `sslmode=verify-full&sslrootcert=<that file>` added to `connectionUri` (libpq,
+    /// psql, psycopg), or pass it as the CA of the driver's TLS options (node-postgres:
+    /// `ssl: { ca }`). The provider's own sessions as the superuser always verify against it.
+    #[serde(default)]
+    pub ca_certificate: String,
 }
 
 /// `crunchybridge:index:Database`.
@@ -126,24 +133,83 @@ pub fn database_url(role_uri: &str, database: &str) -> Result<PgUrl, String> {
     })
 }
 
-/// The error for a delete that would lose data.
-pub fn refusal_to_drop(database: &str, tables: &[String]) -> String {
-    let mut list = tables
-        .iter()
-        .take(TABLES_SHOWN)
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
-    if tables.len() > TABLES_SHOWN {
-        list.push_str(&format!(", and {} more", tables.len() - TABLES_SHOWN));
-    }
+/// The error for a delete that would lose data: what was found, a count and a few names per
+/// kind, and the two ways on.
+pub fn refusal_to_drop(database: &str, objects: &[UserObject]) -> String {
     format!(
-        "database {database} holds {} table{} ({list}); refusing to drop it so that no data is \
-         lost by accident. To drop it with its data, set `forceDestroy: true` on the Database \
-         and run `pulumi up` before destroying it; otherwise move the data elsewhere first",
-        tables.len(),
-        if tables.len() == 1 { "" } else { "s" },
+        "database {database} holds {}; refusing to drop it so that no data is lost by accident. \
+         To drop it with its data, set `forceDestroy: true` on the Database and run `pulumi up` \
+         before destroying it; otherwise move the data elsewhere first",
+        pg::summarize_user_objects(objects),
     )
+}
+
+/// The error for a create that met a database this resource did not make.
+fn refusal_to_take_over(urn: &str, cluster: &ClusterId, error: &pg::Error) -> String {
+    format!(
+        "{error} on cluster {cluster}. To manage that database with Pulumi, import it instead of \
+         creating it:\n    pulumi import crunchybridge:index:Database {} {}",
+        resource_name(urn),
+        match error {
+            pg::Error::AlreadyExists { database, .. } => resource_id(cluster.as_str(), database),
+            _ => resource_id(cluster.as_str(), "<database>"),
+        }
+    )
+}
+
+/// The name part of a URN (`…::name`), for the `pulumi import` command we print.
+fn resource_name(urn: &str) -> &str {
+    urn.rsplit("::")
+        .next()
+        .filter(|n| !n.is_empty())
+        .unwrap_or("<name>")
+}
+
+/// The comment a database this provider made carries: the resource's URN.
+fn marker(urn: &str) -> String {
+    format!("managed by Pulumi (oceanid) as {urn}")
+}
+
+/// A rename replaces a Database: the engine creates the new one, then deletes the old one. When
+/// the old one (found by this resource's mark on the same cluster) holds user data and
+/// `forceDestroy` is false, that delete would be refused after the new database was made,
+/// leaving the change half done; so the create refuses first, before anything is made. With
+/// `forceDestroy: true` in the new inputs, it goes on with a warning (the delete uses the value
+/// stored before this update, so it must have been applied with `pulumi up` first). A
+/// replacement that moves to another cluster is not seen here: the old database is elsewhere.
+async fn refuse_a_replacement_that_would_stop_halfway(
+    cx: &Context<Clients>,
+    superuser: &PgUrl,
+    args: &DatabaseArgs,
+    cluster: &ClusterId,
+) -> Result<(), ResourceError> {
+    let found = pg::marked_databases_with_data(superuser, &marker(cx.urn()), &args.name)
+        .await
+        .map_err(|e| {
+            ResourceError::because(
+                format!("cannot look for the database this one replaces on cluster {cluster}"),
+                &e,
+            )
+        })?;
+    let Some((old, objects)) = found.first() else {
+        return Ok(());
+    };
+    let what = pg::summarize_user_objects(objects);
+    if args.force_destroy {
+        cx.warn(&format!(
+            "database {} replaces database {old}, which holds {what}; it will be dropped with its \
+             data once {} exists, if `forceDestroy: true` was applied before this change",
+            args.name, args.name
+        ));
+        return Ok(());
+    }
+    Err(ResourceError::msg(format!(
+        "database {} would replace database {old} (a new name replaces the database), but {old} \
+         holds {what}, so dropping it would be refused after {} was made, leaving the change half \
+         done; nothing was created. Keep the name `{old}`, move the data first, or set \
+         `forceDestroy: true`, run `pulumi up`, and then rename",
+        args.name, args.name
+    )))
 }
 
 /// `url` with a connect timeout that fits the operation's deadline.
@@ -155,10 +221,28 @@ fn bounded(url: PgUrl, cx: &Context<Clients>) -> PgUrl {
     url.with_connect_timeout(timeout)
 }
 
-/// The superuser's URL (to the `postgres` database), from `GET /clusters/{id}/roles/postgres`.
+/// The certificate chain of `team` (`GET /teams/{id}.pem`), which the cluster's server
+/// certificate chains to.
+async fn team_chain(bridge: &Bridge, team: &TeamId) -> Result<String, ResourceError> {
+    bridge.teams().certificate(team).await.map_err(|e| {
+        ResourceError::because(
+            format!(
+                "cannot get the certificate chain of team {team} (GET /teams/{team}.pem), which \
+                 the provider verifies the cluster's server certificate against before it logs \
+                 in as the superuser"
+            ),
+            &e,
+        )
+    })
+}
+
+/// The superuser's URL (to the `postgres` database), from `GET /clusters/{id}/roles/postgres`,
+/// with `sslmode=verify-full` against the team's chain `ca_pem`: a superuser session never
+/// goes to a server whose certificate does not chain to the team's CA and name the host.
 async fn superuser_url(
     bridge: &Bridge,
     cluster: &ClusterId,
+    ca_pem: &str,
     cx: &Context<Clients>,
 ) -> Result<PgUrl, ResourceError> {
     let role = bridge
@@ -188,6 +272,9 @@ async fn superuser_url(
             "the `postgres` role's connection URI from Crunchy Bridge is not usable: {reason}"
         ))
     })?;
+    let url = url
+        .with_ssl_mode(SslMode::VerifyFull)
+        .with_ca_pem(ca_pem.to_owned());
     Ok(bounded(url, cx))
 }
 
@@ -251,10 +338,10 @@ async fn require_owner_url(
         })
 }
 
-/// The cluster, or an error that says it does not exist.
-async fn require_cluster(bridge: &Bridge, cluster: &ClusterId) -> Result<(), ResourceError> {
+/// The cluster's team, or an error that says the cluster does not exist.
+async fn require_cluster(bridge: &Bridge, cluster: &ClusterId) -> Result<TeamId, ResourceError> {
     match bridge.clusters().get_opt(cluster).await {
-        Ok(Some(_)) => Ok(()),
+        Ok(Some(found)) => Ok(found.team_id),
         Ok(None) => Err(ResourceError::msg(format!(
             "cluster {cluster} does not exist (or this API key cannot see it): pass a Cluster \
              resource's `id`, or look the cluster up with `getCluster`"
@@ -266,21 +353,30 @@ async fn require_cluster(bridge: &Bridge, cluster: &ClusterId) -> Result<(), Res
     }
 }
 
-fn state_of(args: DatabaseArgs, owner_role_name: String, url: &PgUrl) -> DatabaseState {
+fn state_of(
+    args: DatabaseArgs,
+    owner_role_name: String,
+    url: &PgUrl,
+    ca_certificate: &str,
+) -> DatabaseState {
     DatabaseState {
         host: url.host().to_owned(),
         port: url.port(),
         connection_uri: url.expose_secret(),
         owner_role_name,
+        ca_certificate: ca_certificate.to_owned(),
         args,
     }
 }
 
 /// Connects as the owner with `url` and runs the checklist (identity, TLS, a write that reads
 /// back); the failed checks, one line each, when it does not pass.
-async fn verify_as_owner(url: &PgUrl) -> Result<(), Vec<String>> {
+async fn verify_as_owner(url: &PgUrl, ca_pem: &str) -> Result<(), Vec<String>> {
+    let verifying = url
+        .with_ssl_mode(SslMode::VerifyFull)
+        .with_ca_pem(ca_pem.to_owned());
     let report = pg::verify(
-        url,
+        &verifying,
         &VerifyOptions {
             expect_tables: Vec::new(),
             write: true,
@@ -305,18 +401,25 @@ async fn verify_as_owner(url: &PgUrl) -> Result<(), Vec<String>> {
 }
 
 /// Makes the database look like `args` (create, owner, extensions) and reports what changed.
+/// With `creating`, an existing database that this resource (`cx.urn()`) did not make is
+/// refused (see [`pg::create_database`] for the rule); otherwise it is the managed one.
 async fn ensure(
     cx: &Context<Clients>,
     superuser: &PgUrl,
     args: &DatabaseArgs,
     owner_role_name: &str,
+    creating: bool,
 ) -> Result<pg::Ensured, pg::Error> {
     let spec = DatabaseSpec {
         name: args.name.clone(),
         owner: owner_role_name.to_owned(),
         extensions: args.extensions.clone(),
     };
-    let ensured = pg::ensure_database(superuser, &spec).await?;
+    let ensured = if creating {
+        pg::create_database(superuser, &spec, &marker(cx.urn())).await?
+    } else {
+        pg::ensure_database(superuser, &spec).await?
+    };
     if !ensured.extensions_created.is_empty() {
         cx.info(&format!(
             "created extension(s) {} in database {}",
@@ -337,13 +440,17 @@ impl Resource for Database {
     const DESCRIPTION: &'static str = "A database inside a Crunchy Bridge cluster, owned by a \
         role Bridge manages, with the connection URL an application needs.\n\nThe database is \
         made over SQL with the superuser credentials the API returns (`CREATE DATABASE … OWNER \
-        …`); an existing database of the same name is adopted (and given the requested owner). \
+        …`); an existing database of the same name is refused with the `pulumi import` command to run \
+        instead (unless this resource made it: a retried create resumes it). \
         After every create and update the provider connects with `connectionUri` as the owner \
         and checks that it lands in this database as that role, over TLS, and that a write \
-        reads back; a failed check fails the deployment, naming each check. `owner` and \
+        reads back; a failed check fails the deployment, naming each check. Every session \
+        verifies the server certificate and host name against the team's certificate chain \
+        (`GET /teams/{teamId}.pem`, output as `caCertificate`). `owner` and \
         `extensions` change in place; listed extensions are created, unlisted ones are never \
-        dropped. A delete refuses to drop a database that still holds tables unless \
-        `forceDestroy` is true. Import with `pulumi import crunchybridge:index:Database <name> \
+        dropped. A delete refuses to drop a database that still holds user data (a relation of \
+        any kind, a large object, or a schema, function, type or other object a user made) \
+        unless `forceDestroy` is true. Import with `pulumi import crunchybridge:index:Database <name> \
         <clusterId>/<databaseName>`.";
 
     fn check(&self, args: &mut DatabaseArgs) -> Vec<CheckFailure> {
@@ -409,7 +516,8 @@ impl Resource for Database {
     ) -> Result<Created<DatabaseState>, ResourceError> {
         let bridge = cx.bridge()?;
         let cluster = ClusterId::new(&args.cluster_id);
-        require_cluster(&bridge, &cluster).await?;
+        let team = require_cluster(&bridge, &cluster).await?;
+        let chain = team_chain(&bridge, &team).await?;
         let (owner_name, owner) = require_owner_url(&bridge, &cluster, &args, cx).await?;
         if owner_name == "postgres" {
             cx.warn(&format!(
@@ -418,16 +526,25 @@ impl Resource for Database {
                 args.name
             ));
         }
-        let superuser = superuser_url(&bridge, &cluster, cx).await?;
+        let superuser = superuser_url(&bridge, &cluster, &chain, cx).await?;
         let id = resource_id(&args.cluster_id, &args.name);
-        let state = state_of(args.clone(), owner_name.clone(), &owner);
+        let state = state_of(args.clone(), owner_name.clone(), &owner, &chain);
+
+        refuse_a_replacement_that_would_stop_halfway(cx, &superuser, &args, &cluster).await?;
 
         cx.progress(&format!(
             "creating database {} on cluster {cluster}",
             args.name
         ));
-        let ensured = match ensure(cx, &superuser, &args, &owner_name).await {
+        let ensured = match ensure(cx, &superuser, &args, &owner_name, true).await {
             Ok(ensured) => ensured,
+            Err(e @ pg::Error::AlreadyExists { .. }) => {
+                return Err(ResourceError::msg(refusal_to_take_over(
+                    cx.urn(),
+                    &cluster,
+                    &e,
+                )));
+            }
             Err(e) => {
                 let what = format!("cannot create database {} on cluster {cluster}", args.name);
                 // A statement failed after the database may have been made (an extension
@@ -446,18 +563,14 @@ impl Resource for Database {
         };
         if !ensured.created {
             cx.info(&format!(
-                "database {} already existed on cluster {cluster}; adopted it{}",
-                args.name,
-                if ensured.owner_changed {
-                    format!(" and changed its owner to {owner_name}")
-                } else {
-                    format!(" (already owned by {owner_name})")
-                }
+                "database {} already existed on cluster {cluster}, made by this resource (a \
+                 create that was retried); resumed it",
+                args.name
             ));
         }
 
         cx.progress(&format!("verifying database {} as {owner_name}", args.name));
-        if let Err(reasons) = verify_as_owner(&owner).await {
+        if let Err(reasons) = verify_as_owner(&owner, &chain).await {
             return Err(ResourceError::init_failed(id, &state, reasons));
         }
         Ok(Created { id, state })
@@ -471,8 +584,8 @@ impl Resource for Database {
     ) -> Result<Option<DatabaseState>, ResourceError> {
         let (cluster, name) = parse_id(id)?;
         let bridge = cx.bridge()?;
-        match bridge.clusters().get_opt(&cluster).await {
-            Ok(Some(_)) => {}
+        let team = match bridge.clusters().get_opt(&cluster).await {
+            Ok(Some(found)) => found.team_id,
             Ok(None) => return Ok(None),
             Err(e) => {
                 return Err(ResourceError::because(
@@ -480,8 +593,9 @@ impl Resource for Database {
                     &e,
                 ));
             }
-        }
-        let superuser = superuser_url(&bridge, &cluster, cx).await?;
+        };
+        let chain = team_chain(&bridge, &team).await?;
+        let superuser = superuser_url(&bridge, &cluster, &chain, cx).await?;
         let info: DatabaseInfo = match pg::database_info(&superuser, &name).await {
             Ok(Some(info)) => info,
             Ok(None) => return Ok(None),
@@ -519,7 +633,7 @@ impl Resource for Database {
             force_destroy: prior.as_ref().is_some_and(|p| p.args.force_destroy),
         };
         match owner_url(&bridge, &cluster, &info.owner, &name, cx).await? {
-            Some((owner_name, url)) => Ok(Some(state_of(args, owner_name, &url))),
+            Some((owner_name, url)) => Ok(Some(state_of(args, owner_name, &url, &chain))),
             None => {
                 cx.warn(&format!(
                     "database {name} is owned by `{}`, a role Crunchy Bridge does not manage, so \
@@ -536,6 +650,7 @@ impl Resource for Database {
                     port,
                     connection_uri,
                     owner_role_name: info.owner,
+                    ca_certificate: chain,
                 }))
             }
         }
@@ -550,9 +665,11 @@ impl Resource for Database {
     ) -> Result<DatabaseState, ResourceError> {
         let (cluster, name) = parse_id(id)?;
         let bridge = cx.bridge()?;
+        let team = require_cluster(&bridge, &cluster).await?;
+        let chain = team_chain(&bridge, &team).await?;
         let (owner_name, owner) = require_owner_url(&bridge, &cluster, &news, cx).await?;
-        let superuser = superuser_url(&bridge, &cluster, cx).await?;
-        let ensured = ensure(cx, &superuser, &news, &owner_name)
+        let superuser = superuser_url(&bridge, &cluster, &chain, cx).await?;
+        let ensured = ensure(cx, &superuser, &news, &owner_name, false)
             .await
             .map_err(|e| {
                 ResourceError::because(
@@ -586,8 +703,8 @@ impl Resource for Database {
                 unlisted.join(", ")
             ));
         }
-        let state = state_of(news, owner_name, &owner);
-        if let Err(reasons) = verify_as_owner(&owner).await {
+        let state = state_of(news, owner_name, &owner, &chain);
+        if let Err(reasons) = verify_as_owner(&owner, &chain).await {
             return Err(ResourceError::init_failed(id, &state, reasons));
         }
         Ok(state)
@@ -601,8 +718,8 @@ impl Resource for Database {
     ) -> Result<(), ResourceError> {
         let (cluster, name) = parse_id(id)?;
         let bridge = cx.bridge()?;
-        match bridge.clusters().get_opt(&cluster).await {
-            Ok(Some(_)) => {}
+        let team = match bridge.clusters().get_opt(&cluster).await {
+            Ok(Some(found)) => found.team_id,
             Ok(None) => {
                 cx.info(&format!(
                     "cluster {cluster} is gone, and database {name} with it"
@@ -615,8 +732,9 @@ impl Resource for Database {
                     &e,
                 ));
             }
-        }
-        let superuser = superuser_url(&bridge, &cluster, cx).await?;
+        };
+        let chain = team_chain(&bridge, &team).await?;
+        let superuser = superuser_url(&bridge, &cluster, &chain, cx).await?;
         match pg::drop_database(&superuser, &name, state.args.force_destroy).await {
             Ok(Dropped::AlreadyGone) => {
                 cx.info(&format!(
@@ -624,17 +742,17 @@ impl Resource for Database {
                 ));
                 Ok(())
             }
-            Ok(Dropped::Dropped { tables }) => {
-                if !tables.is_empty() {
+            Ok(Dropped::Dropped { objects }) => {
+                if !objects.is_empty() {
                     cx.info(&format!(
-                        "dropped database {name} with its {} table(s) (forceDestroy is true)",
-                        tables.len()
+                        "dropped database {name} with {} (forceDestroy is true)",
+                        pg::summarize_user_objects(&objects)
                     ));
                 }
                 Ok(())
             }
-            Err(pg::Error::HasUserTables { tables, .. }) => {
-                Err(ResourceError::msg(refusal_to_drop(&name, &tables)))
+            Err(pg::Error::HoldsUserData { objects, .. }) => {
+                Err(ResourceError::msg(refusal_to_drop(&name, &objects)))
             }
             Err(e) => Err(ResourceError::because(
                 format!("cannot drop database {name} on cluster {cluster}"),
@@ -749,22 +867,57 @@ mod tests {
     }
 
     #[test]
-    fn refusals_list_the_tables_and_the_way_out() {
+    fn refusals_list_what_was_found_and_the_way_out() {
+        let found = |kind: &str, name: &str| UserObject {
+            kind: kind.into(),
+            name: name.into(),
+        };
         let e = refusal_to_drop(
             "labelfish",
-            &["public.notes".into(), "public.tags".into(), "app.x".into()],
+            &[
+                found("table", "public.notes"),
+                found("table", "public.tags"),
+                found("table", "app.x"),
+                found("large object", "16385"),
+            ],
         );
         assert!(
-            e.starts_with("database labelfish holds 3 tables (public.notes, public.tags, app.x)"),
+            e.starts_with(
+                "database labelfish holds 3 tables (public.notes, public.tags, app.x), \
+                 1 large object (16385);"
+            ),
             "{e}"
         );
         assert!(
             e.contains("forceDestroy: true") && e.contains("pulumi up"),
             "{e}"
         );
-        let many: Vec<String> = (0..12).map(|i| format!("public.t{i}")).collect();
+        let many: Vec<UserObject> = (0..12)
+            .map(|i| found("table", &format!("public.t{i}")))
+            .collect();
         let e = refusal_to_drop("db", &many);
-        assert!(e.contains("public.t9, and 2 more"), "{e}");
+        assert!(e.contains("public.t4, and 7 more"), "{e}");
         assert!(refusal_to_drop("db", &many[..1]).contains("holds 1 table ("));
+    }
+
+    #[test]
+    fn a_takeover_is_refused_with_the_import_command() {
+        let error = pg::Error::AlreadyExists {
+            database: "labelfish".into(),
+            owner: "postgres".into(),
+            reason: "it is owned by \"postgres\", not \"application\"".into(),
+        };
+        let e = refusal_to_take_over(
+            "urn:pulumi:dev::cloud::crunchybridge:index:Database::db",
+            &ClusterId::new(CLUSTER),
+            &error,
+        );
+        assert!(e.contains("refusing to take it over"), "{e}");
+        assert!(
+            e.ends_with(&format!(
+                "pulumi import crunchybridge:index:Database db {CLUSTER}/labelfish"
+            )),
+            "{e}"
+        );
     }
 }

@@ -1,12 +1,11 @@
 //! `crunchybridge:index:FirewallRule`: one CIDR allowed into (or out of) a Bridge network.
 
-use std::net::IpAddr;
-
 use async_trait::async_trait;
 use ipnet::IpNet;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use oceanid_core::cidr::normalize_cidr;
 use oceanid_core::crunchybridge::{
     CreateFirewallRule, Deletion, FirewallRule as ApiRule, FirewallRuleId,
     FirewallRuleKind as ApiKind, NetworkId, UpdateFirewallRule, is_eid,
@@ -65,39 +64,15 @@ pub struct FirewallRuleState {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FirewallRule;
 
-/// Normalises a rule: trims it, turns a bare address into a host network, and refuses a
-/// network with host bits set, proposing the network address instead.
+/// Normalises a rule with [`normalize_cidr`], the rule every address range of the project
+/// follows (host networks for bare addresses, IPv4 for IPv4-mapped IPv6, host bits refused).
 ///
 /// # Errors
 /// A reason for the user when the text is not an address or CIDR, or has host bits set.
 pub fn normalize_rule(rule: &str) -> Result<String, String> {
-    let text = rule.trim();
-    if text.is_empty() {
-        return Err("the rule is empty; give an IPv4 or IPv6 address or CIDR, e.g. `203.0.113.7` or `203.0.113.0/24`".into());
-    }
-    if text.contains('/') {
-        let net: IpNet = text.parse().map_err(|_| {
-            format!(
-                "`{text}` is not an IPv4 or IPv6 CIDR; write it as e.g. `203.0.113.0/24` or `2001:db8::/48`"
-            )
-        })?;
-        let network = net.trunc();
-        if network != net {
-            return Err(format!(
-                "`{text}` has host bits set: did you mean `{network}`? (or `{}/{}` for just that address)",
-                net.addr(),
-                net.max_prefix_len()
-            ));
-        }
-        Ok(net.to_string())
-    } else {
-        let addr: IpAddr = text.parse().map_err(|_| {
-            format!(
-                "`{text}` is not an IP address or CIDR; write it as e.g. `203.0.113.7` or `203.0.113.0/24`"
-            )
-        })?;
-        Ok(IpNet::from(addr).to_string())
-    }
+    normalize_cidr(rule)
+        .map(|net| net.to_string())
+        .map_err(|e| e.to_string())
 }
 
 /// The resource id of a rule: `<networkId>/<ruleId>` (also the import id).

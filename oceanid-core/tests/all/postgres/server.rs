@@ -94,12 +94,64 @@ async fn verify_ca_rejects_another_ca() {
             text.contains("UnknownIssuer") || text.contains("unknown issuer"),
             "{mode}: {text}"
         );
+        assert!(
+            text.contains("must chain to the given CA certificate"),
+            "{mode}: {text}"
+        );
     }
     // The right CA verifies.
     let url = superuser(pg)
         .with_ssl_mode(SslMode::VerifyCa)
         .with_ca_pem(pg.ca_pem());
     assert!(connect(&url).await.expect("verify-ca").tls);
+}
+
+#[tokio::test]
+async fn verify_full_refuses_a_host_name_the_certificate_does_not_carry() {
+    // The same server reached as 127.0.0.2 (a relay on the loopback network): the chain is
+    // right, the name is not one the certificate carries (127.0.0.1, localhost).
+    let pg = server().await;
+    let relay = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+    let relay_port = relay.local_addr().unwrap().port();
+    let upstream = format!("{}:{}", pg.host(), pg.port());
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = relay.accept().await {
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    let relayed = oceanid_core::postgres::PgUrl::parse(&superuser(pg).expose_secret().replace(
+        &format!("{}:{}", pg.host(), pg.port()),
+        &format!("127.0.0.2:{relay_port}"),
+    ))
+    .unwrap();
+
+    let url = relayed
+        .with_ssl_mode(SslMode::VerifyFull)
+        .with_ca_pem(pg.ca_pem());
+    let error = connect(&url)
+        .await
+        .expect_err("the name is not the certificate's");
+    let text = error.to_string();
+    assert!(text.contains("not valid for name"), "{text}");
+    assert!(
+        text.contains("name the host \"127.0.0.2\"") && text.contains("/teams/{team_id}.pem"),
+        "{text}"
+    );
+    // verify-ca does not check the name: the same relay passes, and proves the relay works.
+    let url = relayed
+        .with_ssl_mode(SslMode::VerifyCa)
+        .with_ca_pem(pg.ca_pem());
+    assert!(
+        connect(&url)
+            .await
+            .expect("verify-ca through the relay")
+            .tls
+    );
 }
 
 #[tokio::test]
