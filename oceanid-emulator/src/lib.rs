@@ -113,6 +113,7 @@ mod error;
 mod extract;
 mod faults;
 mod idempotency;
+mod kubernetes;
 mod objects;
 mod pagination;
 pub mod postgres;
@@ -121,9 +122,11 @@ mod routes;
 mod seed;
 mod server;
 mod state;
+mod tls;
 
 pub use eid::is_eid;
 pub use emulator::{
     DEFAULT_API_KEY, DEFAULT_PROVISION_DELAY, Emulator, EmulatorConfig, EmulatorError, PostgresMode,
 };
+pub use kubernetes::{DEFAULT_KUBERNETES_TOKEN, KUBECONFIG_CONTEXT, VIEWER_TOKEN};
 pub use seed::Seed;
