@@ -52,7 +52,7 @@ impl Kind {
 }
 
 /// The verbs every served resource allows.
-pub(crate) const VERBS: &[&str] = &["create", "delete", "get", "list", "update"];
+pub(crate) const VERBS: &[&str] = &["create", "delete", "get", "list", "patch", "update"];
 
 /// Every served kind.
 pub(crate) const KINDS: &[Kind] = &[

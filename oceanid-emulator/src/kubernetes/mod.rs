@@ -25,6 +25,7 @@ mod discovery;
 mod helm_storage;
 mod kinds;
 pub(crate) mod kubeconfig;
+mod merge_patch;
 mod routes;
 pub(crate) mod seed;
 mod selectors;

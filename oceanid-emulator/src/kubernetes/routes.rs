@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use super::access::Caller;
 use super::discovery::{core_versions, group_document, group_list, resource_list};
 use super::kinds::{Kind, by_resource};
+use super::merge_patch;
 use super::selectors::{FieldSelector, LabelSelector};
 use super::status::KubeError;
 use super::store::ListQuery;
@@ -233,6 +234,14 @@ fn handle(
                 let object = json_body(headers, body)?;
                 let replaced = app.kubernetes.objects().replace(kind, ns, name, object)?;
                 Ok(Json(replaced).into_response())
+            } else if *method == Method::PATCH {
+                caller.authorize("patch", kind, Some(name), namespace)?;
+                let patch = patch_body(headers, body)?;
+                let mut objects = app.kubernetes.objects();
+                let mut object = objects.get(kind, ns, name)?.clone();
+                merge_patch::apply(&mut object, &patch);
+                let patched = objects.replace(kind, ns, name, object)?;
+                Ok(Json(patched).into_response())
             } else if *method == Method::DELETE {
                 caller.authorize("delete", kind, Some(name), namespace)?;
                 let deleted = app.kubernetes.objects().delete(kind, ns, name)?;
@@ -240,7 +249,7 @@ fn handle(
             } else {
                 Err(KubeError::method_not_allowed(format!(
                     "{method} is not supported on an object; the emulator serves GET, PUT \
-                     (replace) and DELETE"
+                     (replace), PATCH (merge patch) and DELETE"
                 )))
             }
         }
@@ -256,7 +265,7 @@ fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, KubeError> {
     if let Some(content_type) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
         let media = content_type.split(';').next().unwrap_or("").trim();
         if media != "application/json" {
-            return Err(KubeError::unsupported_media_type(media));
+            return Err(KubeError::unsupported_media_type(media, "application/json"));
         }
     }
     serde_json::from_slice(body).map_err(|e| {
@@ -264,6 +273,26 @@ fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, KubeError> {
             "the request body is not valid JSON ({e}); send the object as application/json"
         ))
     })
+}
+
+/// A `PATCH` body: a JSON merge patch, or kubectl's strategic merge patch (applied as a merge
+/// patch); 415 for JSON patch and server-side apply.
+fn patch_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, KubeError> {
+    let media = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or("")
+        .trim();
+    if media != "application/merge-patch+json" && media != "application/strategic-merge-patch+json"
+    {
+        return Err(KubeError::unsupported_media_type(
+            media,
+            "application/merge-patch+json, application/strategic-merge-patch+json",
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| KubeError::bad_request(format!("the patch is not valid JSON ({e})")))
 }
 
 fn list(

@@ -154,14 +154,14 @@ impl KubeError {
         )
     }
 
-    /// 415 for a body that is not JSON.
-    pub(crate) fn unsupported_media_type(content_type: &str) -> KubeError {
+    /// 415 for a body in a format the route does not take.
+    pub(crate) fn unsupported_media_type(content_type: &str, accepted: &str) -> KubeError {
         KubeError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UnsupportedMediaType",
             format!(
-                "the body of the request was in an unknown format ({content_type}); accepted \
-                 media types include: application/json"
+                "the body of the request was in an unknown format - accepted media types \
+                 include: {accepted} (got {content_type:?})"
             ),
         )
     }

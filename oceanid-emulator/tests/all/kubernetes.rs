@@ -603,16 +603,44 @@ async fn create_replace_delete() {
             .names()
             .is_empty()
     );
-    let patch = k
+    let post_only = k
         .call(
-            Method::PATCH,
-            "/api/v1/nodes/calypso",
+            Method::PUT,
+            "/api/v1/namespaces/apps/pods",
             Some(TOKEN),
             Some(&json!({})),
             None,
         )
         .await;
-    patch.status_failure(405, "MethodNotAllowed");
+    post_only.status_failure(405, "MethodNotAllowed");
+    let patched = k
+        .http
+        .patch(format!("{}/api/v1/nodes/calypso", k.emu.base_url()))
+        .bearer_auth(TOKEN)
+        .header("Content-Type", "application/merge-patch+json")
+        .body(r#"{"metadata": {"annotations": {"oceanid.io/egress-ip": "203.0.113.7", "k3s.io/hostname": null}}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let node = k.get("/api/v1/nodes/calypso").await;
+    let annotations = &node.expect(200)["metadata"]["annotations"];
+    assert_eq!(annotations["oceanid.io/egress-ip"], "203.0.113.7");
+    assert!(annotations.get("k3s.io/hostname").is_none());
+    assert_eq!(
+        node.body["status"]["conditions"][3]["type"], "Ready",
+        "status is kept"
+    );
+    let json_patch = k
+        .http
+        .patch(format!("{}/api/v1/nodes/calypso", k.emu.base_url()))
+        .bearer_auth(TOKEN)
+        .header("Content-Type", "application/json-patch+json")
+        .body("[]")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_patch.status(), 415);
     let watch = k.get("/api/v1/pods?watch=true").await;
     watch.status_failure(405, "MethodNotAllowed");
 }
@@ -878,6 +906,40 @@ async fn real_kubectl_accepts_the_emulator() {
         "{stdout}"
     );
 
+    let (ok, _, stderr) = kubectl(
+        &kubeconfig,
+        &[
+            "annotate",
+            "node",
+            "calypso",
+            "oceanid.io/egress-ip=198.51.100.4",
+        ],
+    )
+    .await;
+    assert!(ok, "kubectl annotate failed: {stderr}");
+    let (ok, _, stderr) = kubectl(
+        &kubeconfig,
+        &[
+            "label",
+            "hr",
+            "-n",
+            "cert-manager",
+            "cert-manager",
+            "team=platform",
+        ],
+    )
+    .await;
+    assert!(ok, "kubectl label failed: {stderr}");
+    let (ok, stdout, _) = kubectl(
+        &kubeconfig,
+        &["get", "hr", "-A", "-l", "team=platform", "-o", "name"],
+    )
+    .await;
+    assert!(ok);
+    assert_eq!(
+        stdout.trim(),
+        "helmrelease.helm.toolkit.fluxcd.io/cert-manager"
+    );
     let (ok, stdout, stderr) = kubectl(
         &kubeconfig,
         &[
