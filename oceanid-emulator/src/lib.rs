@@ -97,6 +97,8 @@
 //! `metadata.name`, `metadata.namespace` and per kind e.g. `spec.nodeName`, `status.phase`,
 //! `type`; `limit`/`continue`), create, replace (`PUT`, optimistic on `resourceVersion`),
 //! merge `PATCH` and delete, with the API server's `Status` bodies. Watches are not served (405).
+//! `/openapi/v3` lists each group-version with only its object paths (no schemas), so kubectl
+//! 1.32's `create`/`apply` leave field validation to the server; `/openapi/v2` is not served.
 //! - Tokens: [`EmulatorConfig::kubernetes_token`] (`--kubernetes-token`, default
 //!   [`DEFAULT_KUBERNETES_TOKEN`]) is the admin; [`VIEWER_TOKEN`] has Kubernetes' `view` role
 //!   (get/list, no Secrets: 403); anything else is 401. `/version` needs none.

@@ -26,6 +26,7 @@ mod helm_storage;
 mod kinds;
 pub(crate) mod kubeconfig;
 mod merge_patch;
+mod openapi;
 mod routes;
 pub(crate) mod seed;
 mod selectors;
@@ -103,6 +104,8 @@ pub(crate) fn router(app: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/api/{*rest}", any(routes::dispatch))
         .route("/apis", any(routes::dispatch))
         .route("/apis/{*rest}", any(routes::dispatch))
+        .route("/openapi/v3", get(openapi::index))
+        .route("/openapi/v3/{*rest}", get(openapi::group_version))
         .layer(from_fn_with_state(app.clone(), access::authenticate))
         .layer(from_fn_with_state(app, faults::inject));
     Router::new()

@@ -203,6 +203,34 @@ async fn version_and_discovery() {
 }
 
 #[tokio::test]
+async fn openapi_v3_declares_server_side_field_validation() {
+    let k = start().await;
+    let index = k.get("/openapi/v3").await;
+    let url = index.expect(200)["paths"]["apis/helm.toolkit.fluxcd.io/v2"]["serverRelativeURL"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let document = k.get(&url).await;
+    let patch = &document.expect(200)["paths"]["/apis/helm.toolkit.fluxcd.io/v2/namespaces/{namespace}/helmreleases/{name}"]
+        ["patch"];
+    assert_eq!(
+        patch["x-kubernetes-group-version-kind"]["kind"],
+        "HelmRelease"
+    );
+    assert!(
+        patch["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "fieldValidation" && p["in"] == "query")
+    );
+    assert!(index.body["paths"]["api/v1"].is_object());
+    k.get("/openapi/v3/apis/batch/v1")
+        .await
+        .status_failure(404, "NotFound");
+}
+
+#[tokio::test]
 async fn tokens_and_rbac() {
     let k = start().await;
     let none = k.call(Method::GET, "/api/v1/nodes", None, None, None).await;
@@ -906,6 +934,29 @@ async fn real_kubectl_accepts_the_emulator() {
         "{stdout}"
     );
 
+    // Debian's kubectl 1.20 validates against /openapi/v2 (protobuf), which is not served;
+    // kubectl 1.32 reads /openapi/v3 and leaves validation to the server.
+    let manifest = dir.path().join("pod.json");
+    std::fs::write(
+        &manifest,
+        pod("probe", json!({"app": "probe"}))
+            .to_string()
+            .replace("\"metadata\":{", "\"metadata\":{\"namespace\":\"apps\","),
+    )
+    .unwrap();
+    let manifest = manifest.to_str().unwrap();
+    for verb in ["create", "replace", "apply"] {
+        let (ok, _, stderr) =
+            kubectl(&kubeconfig, &[verb, "--validate=false", "-f", manifest]).await;
+        assert!(ok, "kubectl {verb} -f failed: {stderr}");
+    }
+    let (ok, stdout, _) = kubectl(
+        &kubeconfig,
+        &["get", "pods", "-n", "apps", "-l", "app=probe", "-o", "name"],
+    )
+    .await;
+    assert!(ok);
+    assert_eq!(stdout.trim(), "pod/probe");
     let (ok, _, stderr) = kubectl(
         &kubeconfig,
         &[
