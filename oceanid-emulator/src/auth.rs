@@ -20,7 +20,7 @@ fn anonymous_allowed(method: &Method, path: &str) -> bool {
 }
 
 /// Whether `header` is `Bearer <key>` (the scheme is case-insensitive).
-fn bearer_matches(header: &[u8], key: &str) -> bool {
+pub(crate) fn bearer_matches(header: &[u8], key: &str) -> bool {
     let Some(token) = header
         .get(..7)
         .filter(|scheme| scheme.eq_ignore_ascii_case(b"bearer "))

@@ -12,9 +12,11 @@ use tokio_util::sync::CancellationToken;
 use crate::backend::Backend;
 use crate::faults::Faults;
 use crate::idempotency::IdempotencyStore;
+use crate::kubernetes::{DEFAULT_KUBERNETES_TOKEN, KubernetesApi, SeedSize, kubeconfig};
 use crate::postgres::PostgresError;
 use crate::seed::Seed;
 use crate::state::{AppState, Store, prepare_builtin_roles};
+use crate::tls::ApiTls;
 use crate::{routes, server};
 
 /// The API key an emulator accepts unless told otherwise.
@@ -56,6 +58,12 @@ pub struct EmulatorConfig {
     pub postgres: PostgresMode,
     /// How long provisioning, upgrades and HA changes take. Default [`DEFAULT_PROVISION_DELAY`].
     pub provision_delay: Duration,
+    /// The admin bearer token of the Kubernetes API. Default [`DEFAULT_KUBERNETES_TOKEN`].
+    pub kubernetes_token: String,
+    /// Extra Running pods in the seeded cluster's `apps` namespace (for benchmarks). Default 0.
+    pub kubernetes_extra_pods: usize,
+    /// Extra HelmReleases (with their deployed release Secrets) in `apps`. Default 0.
+    pub kubernetes_extra_helmreleases: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -65,6 +73,9 @@ impl Default for EmulatorConfig {
             api_key: DEFAULT_API_KEY.to_owned(),
             postgres: PostgresMode::None,
             provision_delay: DEFAULT_PROVISION_DELAY,
+            kubernetes_token: DEFAULT_KUBERNETES_TOKEN.to_owned(),
+            kubernetes_extra_pods: 0,
+            kubernetes_extra_helmreleases: 0,
         }
     }
 }
@@ -76,6 +87,12 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("api_key", &"[redacted]")
             .field("postgres", &self.postgres)
             .field("provision_delay", &self.provision_delay)
+            .field("kubernetes_token", &"[redacted]")
+            .field("kubernetes_extra_pods", &self.kubernetes_extra_pods)
+            .field(
+                "kubernetes_extra_helmreleases",
+                &self.kubernetes_extra_helmreleases,
+            )
             .finish()
     }
 }
@@ -96,6 +113,9 @@ pub enum EmulatorError {
     /// The API key is empty or not printable ASCII.
     #[error("the API key must be non-empty printable ASCII without spaces")]
     InvalidApiKey,
+    /// The Kubernetes token is empty or not printable ASCII.
+    #[error("the Kubernetes token must be non-empty printable ASCII without spaces")]
+    InvalidKubernetesToken,
     /// The throwaway PostgreSQL (`--postgres auto`) could not be started or prepared.
     #[error("starting the throwaway PostgreSQL for `--postgres auto`: {0}")]
     Postgres(#[source] PostgresError),
@@ -111,6 +131,9 @@ pub enum EmulatorError {
         /// What went wrong (never a password).
         reason: String,
     },
+    /// The certificate of the API's TLS could not be made.
+    #[error("setting up TLS for the API port: {0}")]
+    Tls(String),
     /// The emulator's own certificate (the team CA without a server) could not be made.
     #[error("generating the team certificate: {0}")]
     Certificate(#[source] rcgen::Error),
@@ -120,6 +143,8 @@ pub enum EmulatorError {
 /// background; [`shutdown`](Emulator::shutdown) waits for that.
 pub struct Emulator {
     base_url: String,
+    /// The CA of the certificate the API port presents to TLS clients.
+    tls_ca_pem: String,
     app: Arc<AppState>,
     shutdown: CancellationToken,
     server: Option<JoinHandle<()>>,
@@ -144,6 +169,14 @@ impl Emulator {
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         if config.api_key.is_empty() || !config.api_key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(EmulatorError::InvalidApiKey);
+        }
+        if config.kubernetes_token.is_empty()
+            || !config
+                .kubernetes_token
+                .bytes()
+                .all(|b| b.is_ascii_graphic())
+        {
+            return Err(EmulatorError::InvalidKubernetesToken);
         }
         let listener =
             TcpListener::bind(config.listen)
@@ -195,6 +228,13 @@ impl Emulator {
             team_ca_pem,
             configured_delay: config.provision_delay,
             pg_lock: tokio::sync::Mutex::new(()),
+            kubernetes: KubernetesApi::new(
+                config.kubernetes_token,
+                SeedSize {
+                    extra_pods: config.kubernetes_extra_pods,
+                    extra_helmreleases: config.kubernetes_extra_helmreleases,
+                },
+            ),
         });
         let host = if addr.ip().is_unspecified() {
             match addr {
@@ -209,13 +249,17 @@ impl Emulator {
         };
         let base_url = format!("http://{host}:{}", addr.port());
         let shutdown = CancellationToken::new();
+        let tls = ApiTls::generate().map_err(EmulatorError::Tls)?;
+        let tls_ca_pem = tls.ca_pem.clone();
         let server = tokio::spawn(server::serve(
             listener,
             routes::router(app.clone()),
             shutdown.clone(),
+            tls,
         ));
         tracing::info!(%base_url, postgres = app.backend.mode(), "emulator listening");
         Ok(Emulator {
+            tls_ca_pem,
             base_url,
             app,
             shutdown,
@@ -231,6 +275,33 @@ impl Emulator {
     /// The API key the emulator accepts.
     pub fn api_key(&self) -> &str {
         &self.app.api_key
+    }
+
+    /// The admin bearer token of the Kubernetes API.
+    pub fn kubernetes_token(&self) -> &str {
+        self.app.kubernetes.token()
+    }
+
+    /// The base URL over TLS, `https://127.0.0.1:PORT`: the same port answers TLS (with a
+    /// certificate signed by [`tls_ca_pem`](Emulator::tls_ca_pem)) and plain HTTP.
+    pub fn https_url(&self) -> String {
+        self.base_url.replacen("http://", "https://", 1)
+    }
+
+    /// The CA (PEM) of the certificate the API port presents over TLS.
+    pub fn tls_ca_pem(&self) -> &str {
+        &self.tls_ca_pem
+    }
+
+    /// A kubeconfig (YAML) for the Kubernetes API: context `oceanid-emulator`, server
+    /// [`https_url`](Emulator::https_url) with its CA, user the admin bearer token. What
+    /// `--kubeconfig-out` writes. (Over `http`, kubectl would not send the token.)
+    pub fn kubeconfig(&self) -> String {
+        kubeconfig::render(
+            &self.https_url(),
+            &self.tls_ca_pem,
+            self.app.kubernetes.token(),
+        )
     }
 
     /// The ids of the seeded objects.

@@ -87,6 +87,38 @@
 //! - `POST /__emulator/clusters/{id}/state`: see above.
 //! - `POST /__emulator/settings` with `{"provision_delay_ms": N}` changes the delay.
 //!
+//! # Kubernetes
+//! The same port serves a Kubernetes API server (module `kubernetes`): `/version`, discovery
+//! (`/api`, `/apis`, each group-version's resources) and, for Nodes, Pods, Namespaces, Secrets
+//! (`v1`), Deployments (`apps/v1`), CustomResourceDefinitions (`apiextensions.k8s.io/v1`),
+//! GitRepository (`source.toolkit.fluxcd.io/v1`), Kustomization
+//! (`kustomize.toolkit.fluxcd.io/v1`) and HelmRelease (`helm.toolkit.fluxcd.io/v2`): get, list
+//! (label selectors `=`, `==`, `!=`, `in`, `notin`, `key`, `!key`; field selectors on
+//! `metadata.name`, `metadata.namespace` and per kind e.g. `spec.nodeName`, `status.phase`,
+//! `type`; `limit`/`continue`), create, replace (`PUT`, optimistic on `resourceVersion`),
+//! merge `PATCH` and delete, with the API server's `Status` bodies. Watches are not served (405).
+//! `/openapi/v3` lists each group-version with only its object paths (no schemas), so kubectl
+//! 1.32's `create`/`apply` leave field validation to the server; `/openapi/v2` is not served.
+//! - Tokens: [`EmulatorConfig::kubernetes_token`] (`--kubernetes-token`, default
+//!   [`DEFAULT_KUBERNETES_TOKEN`]) is the admin; [`VIEWER_TOKEN`] has Kubernetes' `view` role
+//!   (get/list, no Secrets: 403); anything else is 401. `/version` needs none.
+//! - TLS: a connection that starts with a TLS handshake is served over TLS (a certificate for
+//!   `127.0.0.1` from a throwaway CA, [`Emulator::tls_ca_pem`]); kubectl sends a kubeconfig's
+//!   token only to an `https` server. [`Emulator::kubeconfig`] (`--kubeconfig-out PATH`) is a
+//!   kubeconfig for [`Emulator::https_url`] trusting that CA, context [`KUBECONFIG_CONTEXT`].
+//!   Clients that send tokens over plain HTTP (kube-rs does) can use the base URL as well.
+//! - The seed: nodes `srv712429` (tethys, control-plane, ExternalIP 157.173.210.123),
+//!   `srv712695` (styx, 191.101.1.3) and `calypso` (GPU, 192.168.2.40 only); Flux 2.6.4 with its
+//!   6 controllers, 13 CRDs and the `flux-system` GitRepository and Kustomization, all healthy;
+//!   HelmReleases `cert-manager`, `ingress-nginx` (2 revisions) and `nvidia-device-plugin` with
+//!   their `helm.sh/release.v1` Secrets and Helm-annotated Deployments; `labelfish` pods in
+//!   `apps`. [`EmulatorConfig::kubernetes_extra_pods`] and
+//!   [`EmulatorConfig::kubernetes_extra_helmreleases`] add `load-NNNN` pods and `bench-NN`
+//!   releases to `apps` for benchmarks.
+//! - Admin: `POST /__emulator/kubernetes/objects` stores an object exactly as given (status
+//!   included; 201 created, 200 replaced); `DELETE` it with `apiVersion`, `kind`, `namespace`
+//!   and `name` as a JSON body or query. Reset, state and faults cover the Kubernetes routes.
+//!
 //! # PostgreSQL
 //! - [`PostgresMode::None`]: no server; hosts and role URIs are shaped like Bridge's
 //!   (`p.<cluster id>.db.postgresbridge.com:5432`) and lead nowhere.
@@ -113,6 +145,7 @@ mod error;
 mod extract;
 mod faults;
 mod idempotency;
+mod kubernetes;
 mod objects;
 mod pagination;
 pub mod postgres;
@@ -122,9 +155,11 @@ mod seed;
 mod server;
 mod sql_text;
 mod state;
+mod tls;
 
 pub use eid::is_eid;
 pub use emulator::{
     DEFAULT_API_KEY, DEFAULT_PROVISION_DELAY, Emulator, EmulatorConfig, EmulatorError, PostgresMode,
 };
+pub use kubernetes::{DEFAULT_KUBERNETES_TOKEN, KUBECONFIG_CONTEXT, VIEWER_TOKEN};
 pub use seed::Seed;

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! oceanid-emulator [--listen 127.0.0.1:0] [--api-key KEY] [--postgres auto|none|URL]
-//!                  [--provision-delay-ms N]
+//!                  [--provision-delay-ms N] [--kubernetes-token TOKEN] [--kubeconfig-out PATH]
+//!                  [--kubernetes-extra-pods N] [--kubernetes-extra-helmreleases N]
 //! ```
 //!
 //! The first line on stdout is the base URL (`http://127.0.0.1:PORT`); logs go to stderr
@@ -17,6 +18,8 @@ use oceanid_emulator::{Emulator, EmulatorConfig, PostgresMode};
 
 const USAGE: &str = "\
 usage: oceanid-emulator [--listen ADDR] [--api-key KEY] [--postgres auto|none|URL] [--provision-delay-ms N]
+                        [--kubernetes-token TOKEN] [--kubeconfig-out PATH]
+                        [--kubernetes-extra-pods N] [--kubernetes-extra-helmreleases N]
 
 A local stand-in for the Crunchy Bridge API. Prints its base URL as the first line on stdout,
 logs to stderr, and runs until interrupted.
@@ -27,13 +30,20 @@ logs to stderr, and runs until interrupted.
   --postgres MODE           none (default): no database; auto: a throwaway PostgreSQL
                             (needs initdb and postgres); or a superuser URL of an existing server
   --provision-delay-ms N    how long cluster provisioning and upgrades take (default 50)
+  --kubernetes-token TOKEN  the bearer token of the Kubernetes API's admin
+                            (default oceanid-emulator-kubernetes-token)
+  --kubeconfig-out PATH     write a kubeconfig for the Kubernetes API there (context
+                            oceanid-emulator) once listening
+  --kubernetes-extra-pods N          add N Running pods to the seeded cluster (benchmarks)
+  --kubernetes-extra-helmreleases N  add N HelmReleases with their release Secrets
   -h, --help                this help
   -V, --version             the version
 ";
 
 /// What the command line asks for.
 enum Command {
-    Run(EmulatorConfig),
+    /// Run with this configuration, writing a kubeconfig to the path when there is one.
+    Run(EmulatorConfig, Option<std::path::PathBuf>),
     Help,
     Version,
 }
@@ -45,6 +55,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
     {
         config.api_key = key;
     }
+    let mut kubeconfig_out = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -90,10 +101,29 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
                 })?;
                 config.provision_delay = Duration::from_millis(ms);
             }
+            "--kubernetes-token" => config.kubernetes_token = value("--kubernetes-token")?,
+            "--kubeconfig-out" => {
+                kubeconfig_out = Some(std::path::PathBuf::from(value("--kubeconfig-out")?));
+            }
+            "--kubernetes-extra-pods" => {
+                config.kubernetes_extra_pods = count(&value("--kubernetes-extra-pods")?, &flag)?;
+            }
+            "--kubernetes-extra-helmreleases" => {
+                config.kubernetes_extra_helmreleases =
+                    count(&value("--kubernetes-extra-helmreleases")?, &flag)?;
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    Ok(Command::Run(config))
+    Ok(Command::Run(config, kubeconfig_out))
+}
+
+/// A count of extra seeded objects (at most 100000).
+fn count(raw: &str, flag: &str) -> Result<usize, String> {
+    raw.parse::<usize>()
+        .ok()
+        .filter(|n| *n <= 100_000)
+        .ok_or_else(|| format!("{flag} {raw:?} is not a whole number from 0 to 100000"))
 }
 
 async fn wait_for_signal() {
@@ -119,8 +149,8 @@ async fn wait_for_signal() {
 }
 
 fn main() -> ExitCode {
-    let config = match parse_args(std::env::args().skip(1)) {
-        Ok(Command::Run(config)) => config,
+    let (config, kubeconfig_out) = match parse_args(std::env::args().skip(1)) {
+        Ok(Command::Run(config, kubeconfig_out)) => (config, kubeconfig_out),
         Ok(Command::Help) => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -160,6 +190,17 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        if let Some(path) = &kubeconfig_out
+            && let Err(error) = std::fs::write(path, emulator.kubeconfig())
+        {
+            eprintln!(
+                "oceanid-emulator: cannot write the kubeconfig to {}: {error}; give \
+                 --kubeconfig-out a path in a writable directory",
+                path.display()
+            );
+            emulator.shutdown().await;
+            return ExitCode::FAILURE;
+        }
         let mut stdout = std::io::stdout().lock();
         if writeln!(stdout, "{}", emulator.base_url())
             .and_then(|()| stdout.flush())
@@ -181,7 +222,7 @@ mod tests {
 
     fn run(args: &[&str]) -> Result<EmulatorConfig, String> {
         match parse_args(args.iter().map(|s| s.to_string()))? {
-            Command::Run(config) => Ok(config),
+            Command::Run(config, _) => Ok(config),
             _ => Err("not a run".to_owned()),
         }
     }
@@ -212,6 +253,22 @@ mod tests {
         assert!(run(&["--postgres", "maybe"]).is_err());
         assert!(run(&["--provision-delay-ms"]).is_err());
         assert!(run(&["--bogus"]).is_err());
+        let c = run(&[
+            "--kubernetes-token=tok",
+            "--kubernetes-extra-pods",
+            "1000",
+            "--kubernetes-extra-helmreleases",
+            "50",
+        ])
+        .unwrap();
+        assert_eq!(c.kubernetes_token, "tok");
+        assert_eq!(c.kubernetes_extra_pods, 1000);
+        assert_eq!(c.kubernetes_extra_helmreleases, 50);
+        assert!(run(&["--kubernetes-extra-pods", "-1"]).is_err());
+        assert!(matches!(
+            parse_args(["--kubeconfig-out".to_owned(), "/tmp/k".to_owned()]),
+            Ok(Command::Run(_, Some(path))) if path == std::path::Path::new("/tmp/k")
+        ));
         assert!(matches!(
             parse_args(["--help".to_owned()]),
             Ok(Command::Help)

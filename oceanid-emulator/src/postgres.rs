@@ -681,7 +681,7 @@ fn configure(run_as: Option<RunAs>, root: &Path, data: &Path) -> Result<String, 
 
 /// A certificate authority and a server certificate it signed for `127.0.0.1` and `localhost`:
 /// `(ca_pem, server_cert_pem, server_key_pem)`.
-fn generate_certificates() -> Result<(String, String, String), rcgen::Error> {
+pub(crate) fn generate_certificates() -> Result<(String, String, String), rcgen::Error> {
     let ca_key = KeyPair::generate()?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);

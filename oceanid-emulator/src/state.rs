@@ -408,6 +408,8 @@ pub(crate) struct AppState {
     pub configured_delay: Duration,
     /// Serialises the changes that touch PostgreSQL and the store together.
     pub pg_lock: tokio::sync::Mutex<()>,
+    /// The emulated Kubernetes API server's cluster.
+    pub kubernetes: crate::kubernetes::KubernetesApi,
 }
 
 impl AppState {
@@ -429,6 +431,7 @@ impl AppState {
             );
             map.insert("faults".into(), json!(lock(&self.faults).list()));
             map.insert("postgres_mode".into(), json!(self.backend.mode()));
+            map.insert("kubernetes".into(), self.kubernetes.dump());
         }
         state
     }
@@ -438,6 +441,7 @@ impl AppState {
     /// cleaned up.
     pub(crate) async fn reset(&self) -> Result<Vec<String>, BackendFailure> {
         let _pg = self.pg_lock.lock().await;
+        self.kubernetes.reset();
         let mut warnings = Vec::new();
         let extra_roles: BTreeSet<String> = lock(&self.store)
             .roles

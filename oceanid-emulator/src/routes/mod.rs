@@ -90,6 +90,7 @@ pub(crate) fn router(app: Arc<AppState>) -> Router {
     Router::new()
         .merge(api)
         .merge(admin::router())
+        .merge(crate::kubernetes::router(app.clone()))
         .fallback(no_route)
         .layer(from_fn(request_id::assign))
         .with_state(app)

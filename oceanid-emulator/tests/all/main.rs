@@ -9,6 +9,7 @@ mod faults;
 mod firewall;
 mod harness;
 mod idempotency;
+mod kubernetes;
 mod networks;
 mod openapi;
 mod pagination;
