@@ -1,7 +1,16 @@
 //! Injected faults: per-route error statuses (429 with `Retry-After`, 5xx, HTML pages), added
 //! latency, and "apply the request, then drop the connection", each with a rate and a count.
+//!
+//! Faults match a method and a route pattern of the full request path (`*` matches one
+//! segment), so any API the emulator serves can have them: `/networks/*/firewall-rules`,
+//! `/client/v4/accounts/*/devices/policy/include`, `/api/v1/nodes`. A router gets them with two
+//! layers: [`delay`] innermost (around the handlers, inside authentication and idempotency), and
+//! [`inject`] outermost with the shared [`Faults`] as its state:
+//! `.layer(from_fn(faults::delay))` … `.layer(from_fn_with_state(app.faults.clone(),
+//! faults::inject))`. An injected status without a `body` answers with Bridge's error shape;
+//! give `body` and `content_type` for another API's shape.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -13,8 +22,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, RawBody};
+use crate::lock::lock;
 use crate::server::ConnectionKiller;
-use crate::state::{AppState, lock};
 
 /// The body of `POST /__emulator/faults`.
 #[derive(Debug, Deserialize)]
@@ -78,6 +87,9 @@ fn path_matches(pattern: &str, path: &str) -> bool {
             .zip(&path)
             .all(|(p, s)| (*p == "*" && !s.is_empty()) || p == s)
 }
+
+/// The installed faults, shared by the state (admin routes, reset) and [`inject`].
+pub(crate) type SharedFaults = Arc<Mutex<Faults>>;
 
 /// The installed faults.
 #[derive(Debug, Default)]
@@ -248,11 +260,11 @@ pub(crate) async fn delay(req: Request, next: Next) -> Response {
 /// Middleware on the Bridge routes (outermost): answers with an injected status before anything
 /// is applied, schedules latency, or applies the request and then drops the connection.
 pub(crate) async fn inject(
-    State(app): State<Arc<AppState>>,
+    State(faults): State<SharedFaults>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    let plan = lock(&app.faults).plan(req.method().as_str(), req.uri().path());
+    let plan = lock(&faults).plan(req.method().as_str(), req.uri().path());
     if !plan.latency.is_zero() {
         if matches!(plan.action, Some(Action::Respond { .. })) {
             // Nothing will be processed: the wait happens before the injected answer.

@@ -113,6 +113,7 @@ mod error;
 mod extract;
 mod faults;
 mod idempotency;
+mod lock;
 mod objects;
 mod pagination;
 pub mod postgres;
