@@ -349,6 +349,47 @@ mod tests {
         assert!(!path_matches("/clusters", "/networks"));
     }
 
+    /// A router other than Bridge's (here a Cloudflare-shaped path) gets faults from the same
+    /// two layers, matched by route pattern, with a body in that API's own shape.
+    #[tokio::test]
+    async fn another_apis_router_gets_faults_by_route_pattern() {
+        use axum::middleware::{from_fn, from_fn_with_state};
+        use tower::ServiceExt;
+
+        let faults: SharedFaults = Arc::default();
+        lock(&faults)
+            .add(request(
+                r#"{"method": "PUT", "path": "/client/v4/accounts/*/devices/policy/include",
+                    "status": 429, "retry_after": 2, "count": 1, "content_type": "application/json",
+                    "body": "{\"success\":false,\"errors\":[{\"code\":971,\"message\":\"slow down\"}]}"}"#,
+            ))
+            .unwrap();
+        let router = axum::Router::new()
+            .route(
+                "/client/v4/accounts/{account}/devices/policy/include",
+                axum::routing::put(|| async { "stored" }),
+            )
+            .layer(from_fn(delay))
+            .layer(from_fn_with_state(Arc::clone(&faults), inject));
+        let call = || {
+            Request::builder()
+                .method("PUT")
+                .uri("/client/v4/accounts/abc/devices/policy/include")
+                .body(Body::empty())
+                .unwrap()
+        };
+        let limited = router.clone().oneshot(call()).await.unwrap();
+        assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(limited.headers()[RETRY_AFTER], "2");
+        let body = axum::body::to_bytes(limited.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("971"));
+        // Count 1: the next call goes through.
+        let ok = router.oneshot(call()).await.unwrap();
+        assert_eq!(ok.status(), StatusCode::OK);
+    }
+
     #[test]
     fn counts_and_validation() {
         let mut faults = Faults::default();
