@@ -9,16 +9,17 @@ use std::time::{Duration, Instant, SystemTime};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{Method, Url};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::api::{ApiDescription, ErrorBody, first_header};
 use super::body::read_capped;
+use super::builder::ExecutorBuilder;
 use super::error::{ApiError, Error};
 use super::redact::{REDACTED, body_excerpt, redact_secrets};
+use super::request::{RawResponse, Request, Response};
 use super::request_id::new_request_id;
 use super::retry::{RetryPolicy, may_retry_method, retry_after};
-use super::transport::{connect_failure, origin, parse_base_url, redacted_url, target};
+use super::transport::{connect_failure, origin, redacted_url, target};
 
 /// Longest body excerpt (in characters) put into an error message.
 const EXCERPT_CHARS: usize = 200;
@@ -26,19 +27,19 @@ const EXCERPT_CHARS: usize = 200;
 /// The most of an error body read (only an excerpt and the error fields are needed).
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
-struct Inner<D> {
-    api: D,
-    http: reqwest::Client,
-    base_url: Url,
-    token: Option<SecretString>,
-    auth_header: Option<HeaderValue>,
-    retry: RetryPolicy,
+pub(super) struct Inner<D> {
+    pub(super) api: D,
+    pub(super) http: reqwest::Client,
+    pub(super) base_url: Url,
+    pub(super) token: Option<SecretString>,
+    pub(super) auth_header: Option<HeaderValue>,
+    pub(super) retry: RetryPolicy,
 }
 
 /// Sends requests to one API: its description, base URL, credentials, retry policy and
 /// connection pool. Cheap to clone.
 pub struct Executor<D> {
-    inner: Arc<Inner<D>>,
+    pub(super) inner: Arc<Inner<D>>,
 }
 
 impl<D> Clone for Executor<D> {
@@ -58,230 +59,6 @@ impl<D: ApiDescription> fmt::Debug for Executor<D> {
             .field("retry", &self.inner.retry)
             .finish()
     }
-}
-
-/// Builds an [`Executor`].
-pub struct ExecutorBuilder<D> {
-    api: D,
-    base_url: String,
-    token: Option<SecretString>,
-    user_agent: String,
-    retry: RetryPolicy,
-    connect_timeout: Duration,
-    attempt_timeout: Option<Duration>,
-    http: Option<reqwest::Client>,
-}
-
-impl<D: ApiDescription> fmt::Debug for ExecutorBuilder<D> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ExecutorBuilder")
-            .field("api", &self.api)
-            .field("token", &self.token.as_ref().map(|_| REDACTED))
-            .field("retry", &self.retry)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<D: ApiDescription> ExecutorBuilder<D> {
-    /// A builder for `api` at `base_url` (checked by
-    /// [`parse_base_url`](super::transport::parse_base_url) when built). Defaults: no token,
-    /// [`RetryPolicy::default`], connect timeout 10 s, attempt timeout 60 s.
-    pub fn new(api: D, base_url: impl Into<String>) -> Self {
-        Self {
-            api,
-            base_url: base_url.into(),
-            token: None,
-            user_agent: concat!("oceanid/", env!("CARGO_PKG_VERSION")).to_owned(),
-            retry: RetryPolicy::default(),
-            connect_timeout: Duration::from_secs(10),
-            attempt_timeout: Some(Duration::from_secs(60)),
-            http: None,
-        }
-    }
-
-    /// The base URL (checked when built).
-    #[must_use]
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
-
-    /// The key or token, sent as the description's `Authorization` value.
-    #[must_use]
-    pub fn token(mut self, token: Option<SecretString>) -> Self {
-        self.token = token;
-        self
-    }
-
-    /// The `User-Agent`.
-    #[must_use]
-    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
-        self.user_agent = ua.into();
-        self
-    }
-
-    /// The retry policy.
-    #[must_use]
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// How long one connection attempt may take.
-    #[must_use]
-    pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = d;
-        self
-    }
-
-    /// How long one attempt may take (`None`: only the deadline limits it).
-    #[must_use]
-    pub fn attempt_timeout(mut self, d: Option<Duration>) -> Self {
-        self.attempt_timeout = d;
-        self
-    }
-
-    /// Use this `reqwest` client instead of building one; its own timeouts, user agent and
-    /// redirect policy then apply (build it with `redirect::Policy::none()`: the executor
-    /// reports a 3xx as [`Error::Redirect`] only when the client does not follow it).
-    #[must_use]
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// Build the executor.
-    ///
-    /// # Errors
-    /// [`Error::Config`] when the base URL is refused (see
-    /// [`parse_base_url`](super::transport::parse_base_url)), the token is not a valid header
-    /// value (the message never includes it), or the HTTP client cannot be built.
-    pub fn build(self) -> Result<Executor<D>, Error> {
-        let name = self.api.name();
-        let base_url = parse_base_url(&self.base_url)
-            .map_err(|e| Error::Config(format!("{name} base URL: {e}")))?;
-        let auth_header = match &self.token {
-            Some(token) => {
-                let mut v =
-                    HeaderValue::from_str(&self.api.authorization(token.expose_secret().trim()))
-                        .map_err(|_| {
-                            Error::Config(format!(
-                                "the {name} key or token contains characters that cannot be sent \
-                                 in a header"
-                            ))
-                        })?;
-                v.set_sensitive(true);
-                Some(v)
-            }
-            None => None,
-        };
-        let http = match self.http {
-            Some(client) => client,
-            None => {
-                let mut b = reqwest::Client::builder()
-                    .user_agent(self.user_agent)
-                    .connect_timeout(self.connect_timeout)
-                    .redirect(reqwest::redirect::Policy::none())
-                    .pool_idle_timeout(Duration::from_secs(60));
-                if let Some(t) = self.attempt_timeout {
-                    b = b.timeout(t);
-                }
-                b.build()
-                    .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?
-            }
-        };
-        Ok(Executor {
-            inner: Arc::new(Inner {
-                api: self.api,
-                http,
-                base_url,
-                token: self.token,
-                auth_header,
-                retry: self.retry,
-            }),
-        })
-    }
-}
-
-/// A request being prepared: method, URL, optional JSON body, idempotency key, accepted media
-/// type and body limit. Send it with [`Executor::send`].
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent"]
-pub struct Request {
-    method: Method,
-    url: Result<Url, String>,
-    display: String,
-    body: Option<Result<Vec<u8>, String>>,
-    idempotency_key: Option<String>,
-    accept: &'static str,
-    body_limit: Option<usize>,
-}
-
-impl Request {
-    /// Add a query parameter.
-    pub fn query(mut self, key: &str, value: &str) -> Self {
-        if let Ok(url) = &mut self.url {
-            url.query_pairs_mut().append_pair(key, value);
-        }
-        self
-    }
-
-    /// Set a JSON body (sent with `Content-Type: application/json`).
-    pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
-        self.body = Some(serde_json::to_vec(body).map_err(|e| e.to_string()));
-        self
-    }
-
-    /// Send this key in the API's idempotency header on every attempt; this is what allows a
-    /// POST or PATCH to be retried (when the API has such a header).
-    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
-        self.idempotency_key = Some(key.into());
-        self
-    }
-
-    /// Ask for another media type than JSON (`Accept`).
-    pub fn accept(mut self, media_type: &'static str) -> Self {
-        self.accept = media_type;
-        self
-    }
-
-    /// Read at most `bytes` of the response body (instead of the API's limit).
-    pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = Some(bytes);
-        self
-    }
-
-    /// The request as shown in messages: `METHOD /path`.
-    #[must_use]
-    pub fn display(&self) -> &str {
-        &self.display
-    }
-}
-
-/// A success response before decoding.
-#[derive(Clone, Debug)]
-pub struct RawResponse {
-    /// The HTTP status (2xx).
-    pub status: u16,
-    /// The request id the server sent back (or the one sent, if it sent none).
-    pub request_id: Option<String>,
-    /// Whether the server replayed a stored response for the idempotency key.
-    pub replayed: bool,
-    /// The body.
-    pub body: Vec<u8>,
-}
-
-/// A decoded success response with what the server said about it.
-#[derive(Clone, Debug)]
-pub struct Response<T> {
-    /// The decoded body.
-    pub value: T,
-    /// The HTTP status (2xx).
-    pub status: u16,
-    /// The request id of the response.
-    pub request_id: Option<String>,
-    /// Whether the server replayed a stored response for the idempotency key.
-    pub replayed: bool,
 }
 
 /// Where an attempt stands, for the retry loop.

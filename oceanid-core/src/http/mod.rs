@@ -64,17 +64,21 @@
 
 mod api;
 mod body;
+mod builder;
 pub mod error;
 mod executor;
 pub mod pagination;
 pub mod redact;
+mod request;
 pub mod request_id;
 pub mod retry;
 pub mod transport;
 
 pub use api::{ApiDescription, DEFAULT_BODY_LIMIT, ErrorBody};
+pub use builder::ExecutorBuilder;
 pub use error::{ApiError, ConnectFailure, Error};
-pub use executor::{Executor, ExecutorBuilder, RawResponse, Request, Response};
+pub use executor::Executor;
 pub use pagination::{Page, PageInfo, paginate, paginate_numbered};
+pub use request::{RawResponse, Request, Response};
 pub use request_id::{IDEMPOTENCY_KEY, X_REQUEST_ID, new_request_id};
 pub use retry::{Backoff, RetryPolicy};
