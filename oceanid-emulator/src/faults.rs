@@ -1,7 +1,16 @@
 //! Injected faults: per-route error statuses (429 with `Retry-After`, 5xx, HTML pages), added
 //! latency, and "apply the request, then drop the connection", each with a rate and a count.
+//!
+//! Faults match a method and a route pattern of the full request path (`*` matches one
+//! segment), so any API the emulator serves can have them: `/networks/*/firewall-rules`,
+//! `/client/v4/accounts/*/devices/policy/include`, `/api/v1/nodes`. A router gets them with two
+//! layers: [`delay`] innermost (around the handlers, inside authentication and idempotency), and
+//! [`inject`] outermost with the shared [`Faults`] as its state:
+//! `.layer(from_fn(faults::delay))` … `.layer(from_fn_with_state(app.faults.clone(),
+//! faults::inject))`. An injected status without a `body` answers with Bridge's error shape;
+//! give `body` and `content_type` for another API's shape.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -13,8 +22,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, RawBody};
+use crate::lock::lock;
 use crate::server::ConnectionKiller;
-use crate::state::{AppState, lock};
 
 /// The body of `POST /__emulator/faults`.
 #[derive(Debug, Deserialize)]
@@ -78,6 +87,9 @@ fn path_matches(pattern: &str, path: &str) -> bool {
             .zip(&path)
             .all(|(p, s)| (*p == "*" && !s.is_empty()) || p == s)
 }
+
+/// The installed faults, shared by the state (admin routes, reset) and [`inject`].
+pub(crate) type SharedFaults = Arc<Mutex<Faults>>;
 
 /// The installed faults.
 #[derive(Debug, Default)]
@@ -248,11 +260,11 @@ pub(crate) async fn delay(req: Request, next: Next) -> Response {
 /// Middleware on the Bridge routes (outermost): answers with an injected status before anything
 /// is applied, schedules latency, or applies the request and then drops the connection.
 pub(crate) async fn inject(
-    State(app): State<Arc<AppState>>,
+    State(faults): State<SharedFaults>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    let plan = lock(&app.faults).plan(req.method().as_str(), req.uri().path());
+    let plan = lock(&faults).plan(req.method().as_str(), req.uri().path());
     if !plan.latency.is_zero() {
         if matches!(plan.action, Some(Action::Respond { .. })) {
             // Nothing will be processed: the wait happens before the injected answer.
@@ -335,6 +347,47 @@ mod tests {
         assert!(!path_matches("/networks/*", "/networks/"));
         assert!(path_matches("/clusters", "/clusters/"));
         assert!(!path_matches("/clusters", "/networks"));
+    }
+
+    /// A router other than Bridge's (here a Cloudflare-shaped path) gets faults from the same
+    /// two layers, matched by route pattern, with a body in that API's own shape.
+    #[tokio::test]
+    async fn another_apis_router_gets_faults_by_route_pattern() {
+        use axum::middleware::{from_fn, from_fn_with_state};
+        use tower::ServiceExt;
+
+        let faults: SharedFaults = Arc::default();
+        lock(&faults)
+            .add(request(
+                r#"{"method": "PUT", "path": "/client/v4/accounts/*/devices/policy/include",
+                    "status": 429, "retry_after": 2, "count": 1, "content_type": "application/json",
+                    "body": "{\"success\":false,\"errors\":[{\"code\":971,\"message\":\"slow down\"}]}"}"#,
+            ))
+            .unwrap();
+        let router = axum::Router::new()
+            .route(
+                "/client/v4/accounts/{account}/devices/policy/include",
+                axum::routing::put(|| async { "stored" }),
+            )
+            .layer(from_fn(delay))
+            .layer(from_fn_with_state(Arc::clone(&faults), inject));
+        let call = || {
+            Request::builder()
+                .method("PUT")
+                .uri("/client/v4/accounts/abc/devices/policy/include")
+                .body(Body::empty())
+                .unwrap()
+        };
+        let limited = router.clone().oneshot(call()).await.unwrap();
+        assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(limited.headers()[RETRY_AFTER], "2");
+        let body = axum::body::to_bytes(limited.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("971"));
+        // Count 1: the next call goes through.
+        let ok = router.oneshot(call()).await.unwrap();
+        assert_eq!(ok.status(), StatusCode::OK);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! first is still running, answers 409. 429, 500 and 503 answers are not stored.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes, to_bytes};
@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{ApiError, ErrorBody, PendingError};
-use crate::state::{AppState, lock};
+use crate::lock::lock;
 
 static IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 static IDEMPOTENCY_REPLAY: HeaderName = HeaderName::from_static("idempotency-replay");
@@ -55,6 +55,9 @@ struct Entry {
     /// `None` while the first request is running.
     stored: Option<StoredResponse>,
 }
+
+/// The key store, shared by the state (state dump, reset) and [`replay_or_record`].
+pub(crate) type SharedIdempotency = Arc<Mutex<IdempotencyStore>>;
 
 /// The keys seen in the last hour.
 #[derive(Debug, Default)]
@@ -110,14 +113,14 @@ impl IdempotencyStore {
 
 /// Forgets a key whose request did not finish (the client went away mid-request).
 struct RunningGuard {
-    app: Arc<AppState>,
+    store: SharedIdempotency,
     key: Option<String>,
 }
 
 impl RunningGuard {
     fn finish(mut self, stored: Option<StoredResponse>) {
         if let Some(key) = self.key.take() {
-            let mut store = lock(&self.app.idempotency);
+            let mut store = lock(&self.store);
             match stored {
                 Some(stored) => {
                     if let Some(entry) = store.entries.get_mut(&key) {
@@ -135,7 +138,7 @@ impl RunningGuard {
 impl Drop for RunningGuard {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            lock(&self.app.idempotency).entries.remove(&key);
+            lock(&self.store).entries.remove(&key);
         }
     }
 }
@@ -149,7 +152,7 @@ fn with_key(mut response: Response, key: &HeaderValue) -> Response {
 
 /// Middleware on the Bridge routes.
 pub(crate) async fn replay_or_record(
-    State(app): State<Arc<AppState>>,
+    State(store): State<SharedIdempotency>,
     req: Request,
     next: Next,
 ) -> Response {
@@ -183,7 +186,7 @@ pub(crate) async fn replay_or_record(
         .uri
         .path_and_query()
         .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
-    let begin = lock(&app.idempotency).begin(&key, &parts.method, &path, &body);
+    let begin = lock(&store).begin(&key, &parts.method, &path, &body);
     match begin {
         Begin::Replay(stored) => {
             let mut response = with_key(stored.to_response(), &key_value);
@@ -209,7 +212,7 @@ pub(crate) async fn replay_or_record(
         ),
         Begin::New => {
             let guard = RunningGuard {
-                app: app.clone(),
+                store: Arc::clone(&store),
                 key: Some(key),
             };
             let response = next.run(Request::from_parts(parts, Body::from(body))).await;

@@ -146,6 +146,7 @@ mod extract;
 mod faults;
 mod idempotency;
 mod kubernetes;
+mod lock;
 mod objects;
 mod pagination;
 pub mod postgres;

@@ -1,7 +1,7 @@
 //! The emulator's state: every object, behind one mutex, and what happens with time.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use ipnet::IpNet;
@@ -10,19 +10,14 @@ use serde_json::{Value, json};
 use crate::backend::{ADMIN_ROLE, Backend, BackendFailure};
 use crate::clock::{SEED_TIME, now_rfc3339};
 use crate::error::ApiError;
-use crate::faults::Faults;
-use crate::idempotency::IdempotencyStore;
+use crate::faults::SharedFaults;
+use crate::idempotency::SharedIdempotency;
+pub(crate) use crate::lock::lock;
 use crate::objects::{
     Account, Change, Cluster, Endpoint, FirewallRule, Network, Role, RuleKind, Team,
     VariableBackups, new_password,
 };
 use crate::seed::Seed;
-
-/// Locks `mutex`, carrying on after a panic elsewhere (the data is still consistent enough for a
-/// test double, and the server must keep answering).
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// The passwords of the built-in roles.
 #[derive(Debug, Clone)]
@@ -399,8 +394,10 @@ pub(crate) struct AppState {
     pub api_key: String,
     pub seed: Seed,
     pub store: Mutex<Store>,
-    pub faults: Mutex<Faults>,
-    pub idempotency: Mutex<IdempotencyStore>,
+    /// Shared with the fault middleware, which needs nothing else.
+    pub faults: SharedFaults,
+    /// Shared with the idempotency middleware, which needs nothing else.
+    pub idempotency: SharedIdempotency,
     pub backend: Backend,
     /// `GET /teams/{id}.pem`.
     pub team_ca_pem: String,

@@ -60,16 +60,12 @@ fn missing_key_reason() -> String {
         .to_owned()
 }
 
+/// The same rules as the client's builder (https, or http on loopback only; no credentials in
+/// the URL; long input truncated), with the default to propose.
 fn check_url(url: &str) -> Result<(), String> {
-    match url::Url::parse(url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
-        Ok(_) => Err(format!(
-            "`{url}` is not an http(s) URL; use e.g. {DEFAULT_API_URL}"
-        )),
-        Err(e) => Err(format!(
-            "`{url}` is not a URL ({e}); use e.g. {DEFAULT_API_URL}"
-        )),
-    }
+    oceanid_core::http::transport::parse_base_url(url)
+        .map(drop)
+        .map_err(|reason| format!("{reason}; the default is {DEFAULT_API_URL}"))
 }
 
 #[async_trait]

@@ -110,6 +110,21 @@ def test_check_config_keeps_the_key_secret_and_checks_the_url(provider):
     assert inputs["version"] == "1"
 
 
+def test_check_config_refuses_plain_http_off_loopback_and_url_credentials(provider):
+    def reason(url):
+        r = provider.stub.CheckConfig(provider_pb2.CheckRequest(
+            news=to_struct({"apiKey": secret("cbkey_abc"), "apiUrl": url, "version": "1"})))
+        return {f.property: f.reason for f in r.failures}.get("apiUrl")
+
+    plain = reason("http://api.crunchybridge.com")
+    assert plain and "loopback" in plain and "https://" in plain, plain
+    assert reason("http://127.0.0.1:8080") is None
+    creds = reason("https://ops:Hidden-Pass-55@api.crunchybridge.com")
+    assert creds and "credentials" in creds and "Hidden-Pass-55" not in creds, creds
+    long = reason("not a url " + "z" * 10_000)
+    assert long and len(long) < 600, len(long)
+
+
 def test_diff_config_never_replaces(provider):
     r = provider.stub.DiffConfig(provider_pb2.DiffRequest(
         olds=to_struct({"apiKey": secret("cbkey_a"), "apiUrl": "https://a.example"}),

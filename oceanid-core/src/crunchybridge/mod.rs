@@ -68,11 +68,9 @@ mod roles;
 mod teams;
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::Stream;
-use reqwest::header::HeaderValue;
 use reqwest::{Method, Url};
 pub use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -94,9 +92,10 @@ pub use self::ids::{
 pub use self::networks::{Network, NetworksHandler};
 pub use self::postgres_versions::{PostgresVersion, PostgresVersionsHandler};
 pub use self::providers::{Plan, Provider, ProviderDisk, ProvidersHandler, Region};
-pub use self::request::{ApiRequest, RawResponse, Response};
+pub use self::request::{ApiRequest, BridgeApi, RawResponse, Response};
 pub use self::roles::{Role, RoleFlavor, RolesHandler, UpsertRole};
 pub use self::teams::{Team, TeamRole, TeamsHandler};
+use crate::http::{Executor, ExecutorBuilder};
 pub use crate::http::{Page, RetryPolicy};
 
 /// The production API.
@@ -105,35 +104,18 @@ pub const DEFAULT_BASE_URL: &str = "https://api.crunchybridge.com";
 /// The default `User-Agent`.
 pub const DEFAULT_USER_AGENT: &str = concat!("oceanid/", env!("CARGO_PKG_VERSION"));
 
-struct Inner {
-    http: reqwest::Client,
-    base_url: Url,
-    api_key: Option<SecretString>,
-    auth_header: Option<HeaderValue>,
-    retry: RetryPolicy,
-}
-
 /// A Crunchy Bridge client. Cheap to clone (the connection pool and settings are shared); each
 /// clone may carry its own deadline.
 #[derive(Clone)]
 pub struct Bridge {
-    inner: Arc<Inner>,
+    inner: Executor<BridgeApi>,
     deadline: Option<Instant>,
 }
 
 impl fmt::Debug for Bridge {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Bridge")
-            .field("base_url", &self.inner.base_url.as_str())
-            .field(
-                "api_key",
-                &self
-                    .inner
-                    .api_key
-                    .as_ref()
-                    .map(|_| crate::http::redact::REDACTED),
-            )
-            .field("retry", &self.inner.retry)
+            .field("executor", &self.inner)
             .field("deadline", &self.deadline)
             .finish()
     }
@@ -149,7 +131,7 @@ impl Bridge {
     /// The base URL requests go to.
     #[must_use]
     pub fn base_url(&self) -> &Url {
-        &self.inner.base_url
+        self.inner.base_url()
     }
 
     /// The deadline of this handle, if it has one.
@@ -163,7 +145,7 @@ impl Bridge {
     #[must_use]
     pub fn with_deadline(&self, deadline: Instant) -> Bridge {
         Bridge {
-            inner: Arc::clone(&self.inner),
+            inner: self.inner.clone(),
             deadline: Some(deadline),
         }
     }
@@ -182,7 +164,7 @@ impl Bridge {
     #[must_use]
     pub fn without_deadline(&self) -> Bridge {
         Bridge {
-            inner: Arc::clone(&self.inner),
+            inner: self.inner.clone(),
             deadline: None,
         }
     }
@@ -245,23 +227,6 @@ impl Bridge {
 
     pub(crate) fn call(&self, method: Method, segments: &[&str]) -> ApiRequest {
         ApiRequest::new(self.clone(), method, segments)
-    }
-
-    pub(crate) fn url_for(&self, segments: &[&str]) -> Result<Url, String> {
-        let mut url = self.inner.base_url.clone();
-        url.path_segments_mut()
-            .map_err(|()| format!("the base URL {} cannot take a path", self.inner.base_url))?
-            .pop_if_empty()
-            .extend(segments);
-        Ok(url)
-    }
-
-    pub(crate) fn secret_strings(&self) -> Vec<&str> {
-        self.inner
-            .api_key
-            .as_ref()
-            .map(|k| vec![k.expose_secret()])
-            .unwrap_or_default()
     }
 
     pub(crate) async fn get_json<T: DeserializeOwned>(
@@ -330,142 +295,92 @@ impl Bridge {
     }
 }
 
-/// Builds a [`Bridge`].
+/// Builds a [`Bridge`]: an [`ExecutorBuilder`] for [`BridgeApi`] with Bridge's defaults.
 #[derive(Debug)]
 pub struct BridgeBuilder {
-    api_key: Option<SecretString>,
-    base_url: String,
-    user_agent: String,
-    retry: RetryPolicy,
-    connect_timeout: Duration,
-    attempt_timeout: Option<Duration>,
-    http: Option<reqwest::Client>,
+    executor: ExecutorBuilder<BridgeApi>,
 }
 
 impl Default for BridgeBuilder {
     fn default() -> Self {
         Self {
-            api_key: None,
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            user_agent: DEFAULT_USER_AGENT.to_owned(),
-            retry: RetryPolicy::default(),
-            connect_timeout: Duration::from_secs(10),
-            attempt_timeout: Some(Duration::from_secs(60)),
-            http: None,
+            executor: Executor::builder(BridgeApi, DEFAULT_BASE_URL).user_agent(DEFAULT_USER_AGENT),
         }
     }
 }
 
 impl BridgeBuilder {
+    fn with(
+        self,
+        f: impl FnOnce(ExecutorBuilder<BridgeApi>) -> ExecutorBuilder<BridgeApi>,
+    ) -> Self {
+        Self {
+            executor: f(self.executor),
+        }
+    }
+
     /// The API key (`cbkey_…`), sent as `Authorization: Bearer`. Without one, only the anonymous
     /// endpoints (providers, Postgres versions) answer.
     #[must_use]
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(SecretString::from(key.into()));
-        self
+    pub fn api_key(self, key: impl Into<String>) -> Self {
+        self.api_key_secret(SecretString::from(key.into()))
     }
 
     /// The API key as a secret already.
     #[must_use]
-    pub fn api_key_secret(mut self, key: SecretString) -> Self {
-        self.api_key = Some(key);
-        self
+    pub fn api_key_secret(self, key: SecretString) -> Self {
+        self.with(|e| e.token(Some(key)))
     }
 
-    /// The base URL (default [`DEFAULT_BASE_URL`]); point it at an emulator in tests.
+    /// The base URL (default [`DEFAULT_BASE_URL`]); point it at an emulator in tests. Plain
+    /// `http://` is accepted for loopback hosts only.
     #[must_use]
-    pub fn base_url(mut self, url: &str) -> Self {
-        url.clone_into(&mut self.base_url);
-        self
+    pub fn base_url(self, url: &str) -> Self {
+        self.with(|e| e.base_url(url))
     }
 
     /// The `User-Agent` (default [`DEFAULT_USER_AGENT`]).
     #[must_use]
-    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
-        self.user_agent = ua.into();
-        self
+    pub fn user_agent(self, ua: impl Into<String>) -> Self {
+        self.with(|e| e.user_agent(ua))
     }
 
     /// The retry policy (default [`RetryPolicy::default`]).
     #[must_use]
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
+    pub fn retry(self, policy: RetryPolicy) -> Self {
+        self.with(|e| e.retry(policy))
     }
 
     /// How long one connection attempt may take (default 10 s).
     #[must_use]
-    pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = d;
-        self
+    pub fn connect_timeout(self, d: Duration) -> Self {
+        self.with(|e| e.connect_timeout(d))
     }
 
     /// How long one attempt may take before it counts as a (retryable, outcome-unknown) failure
     /// (default 60 s; `None`: only the deadline limits it).
     #[must_use]
-    pub fn attempt_timeout(mut self, d: Option<Duration>) -> Self {
-        self.attempt_timeout = d;
-        self
+    pub fn attempt_timeout(self, d: Option<Duration>) -> Self {
+        self.with(|e| e.attempt_timeout(d))
     }
 
     /// Use this `reqwest` client (and its connection pool) instead of building one; the user
-    /// agent and timeouts set here are then the client's own.
+    /// agent, timeouts and redirect policy are then the client's own.
     #[must_use]
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
+    pub fn http_client(self, client: reqwest::Client) -> Self {
+        self.with(|e| e.http_client(client))
     }
 
     /// Build the client.
     ///
     /// # Errors
-    /// [`Error::Config`] when the base URL is not an absolute `http(s)` URL, the API key is not
-    /// a valid header value (the message never includes it), or the HTTP client cannot be built.
+    /// [`Error::Config`] when the base URL is not an absolute `https://` URL (plain `http://` is
+    /// accepted for loopback hosts only, such as a local emulator) or carries credentials, the
+    /// API key is not a valid header value (no message ever includes it), or the HTTP client
+    /// cannot be built.
     pub fn build(self) -> Result<Bridge, Error> {
-        let base_url = Url::parse(self.base_url.trim())
-            .map_err(|e| Error::Config(format!("invalid base URL {:?}: {e}", self.base_url)))?;
-        if !matches!(base_url.scheme(), "http" | "https") || base_url.cannot_be_a_base() {
-            return Err(Error::Config(format!(
-                "the base URL must be an absolute http(s) URL, not {base_url}"
-            )));
-        }
-        let auth_header = match &self.api_key {
-            Some(key) => {
-                let mut v =
-                    HeaderValue::from_str(&format!("Bearer {}", key.expose_secret().trim()))
-                        .map_err(|_| {
-                            Error::Config(
-                                "the API key contains characters that cannot be sent in a header"
-                                    .to_owned(),
-                            )
-                        })?;
-                v.set_sensitive(true);
-                Some(v)
-            }
-            None => None,
-        };
-        let http = match self.http {
-            Some(client) => client,
-            None => {
-                let mut b = reqwest::Client::builder()
-                    .user_agent(self.user_agent)
-                    .connect_timeout(self.connect_timeout)
-                    .pool_idle_timeout(Duration::from_secs(60));
-                if let Some(t) = self.attempt_timeout {
-                    b = b.timeout(t);
-                }
-                b.build()
-                    .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?
-            }
-        };
         Ok(Bridge {
-            inner: Arc::new(Inner {
-                http,
-                base_url,
-                api_key: self.api_key,
-                auth_header,
-                retry: self.retry,
-            }),
+            inner: self.executor.build()?,
             deadline: None,
         })
     }

@@ -1,8 +1,12 @@
-//! Cursor pagination: one [`Page`] at a time, or a stream over every item of every page.
+//! Pagination strategies: one page at a time, or a stream over every item of every page.
 //!
-//! Lists answer `{<items>, "has_more": bool, "next_cursor": str|null}`. [`paginate`] follows
-//! `next_cursor` until the server says there is no more, and stops (with a warning) if a cursor
-//! comes back that it has already followed, so a server bug cannot loop the client forever.
+//! - **Cursor** ([`paginate`]): each page says whether more follow and gives the cursor of the
+//!   next (Crunchy Bridge's `has_more`/`next_cursor`). The stream follows cursors until the
+//!   server says there is no more, and stops (with a warning) if a cursor comes back that it has
+//!   already followed, so a server bug cannot loop the client forever.
+//! - **Page number** ([`paginate_numbered`]): `page`/`per_page` query parameters, and a
+//!   [`PageInfo`] (Cloudflare's `result_info`) with the totals. The stream asks for pages 1, 2,
+//!   … until a page is empty or the totals say it was the last.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -130,6 +134,82 @@ where
     .try_flatten()
 }
 
+/// What a page-numbered list says about where it stands (Cloudflare's `result_info`); every
+/// field is optional, as APIs leave some out.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct PageInfo {
+    /// This page's number (from 1).
+    pub page: Option<u64>,
+    /// Items per page.
+    pub per_page: Option<u64>,
+    /// Items on this page.
+    pub count: Option<u64>,
+    /// Items in the whole list.
+    pub total_count: Option<u64>,
+    /// Pages in the whole list.
+    pub total_pages: Option<u64>,
+}
+
+impl PageInfo {
+    /// Whether the page numbered `page` (holding `items` items, after `seen` items on earlier
+    /// pages) was the last, by the totals the server gave.
+    #[must_use]
+    pub fn is_last(&self, page: u64, seen: u64, items: u64) -> bool {
+        self.total_pages.is_some_and(|total| page >= total)
+            || self.total_count.is_some_and(|total| seen + items >= total)
+    }
+}
+
+/// The most pages [`paginate_numbered`] fetches: a bound against a server that never ends a
+/// list.
+pub const MAX_PAGES: u64 = 10_000;
+
+/// Every item of every page of a page-numbered list: `fetch(1)`, `fetch(2)`, … until a page is
+/// empty, the [`PageInfo`] says it was the last, or [`MAX_PAGES`] pages were read.
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// use futures::TryStreamExt;
+/// use oceanid_core::http::pagination::{PageInfo, paginate_numbered};
+///
+/// let items: Vec<u64> = paginate_numbered(|page| async move {
+///     let info = PageInfo { total_pages: Some(2), ..PageInfo::default() };
+///     Ok::<_, std::convert::Infallible>((vec![page * 10, page * 10 + 1], Some(info)))
+/// })
+/// .try_collect()
+/// .await
+/// .unwrap();
+/// assert_eq!(items, [10, 11, 20, 21]);
+/// # });
+/// ```
+pub fn paginate_numbered<T, E, F, Fut>(fetch: F) -> impl Stream<Item = Result<T, E>>
+where
+    F: FnMut(u64) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<PageInfo>), E>>,
+{
+    // (fetch, next page to ask for, items seen so far); `None` page once the list has ended.
+    stream::unfold(
+        (fetch, Some(1_u64), 0_u64),
+        |(mut fetch, page, seen)| async move {
+            let page = page?;
+            match fetch(page).await {
+                Ok((items, info)) => {
+                    let n = items.len() as u64;
+                    let last = n == 0
+                        || info.is_some_and(|i| i.is_last(page, seen, n))
+                        || page >= MAX_PAGES;
+                    let next = (!last).then_some(page + 1);
+                    Some((Ok(items), (fetch, next, seen + n)))
+                }
+                Err(e) => Some((Err(e), (fetch, None, seen))),
+            }
+        },
+    )
+    .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+    .try_flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +253,39 @@ mod tests {
         )
         .unwrap();
         assert_eq!(items, [1, 2, 3]);
+    }
+
+    #[test]
+    fn numbered_pages_stop_on_an_empty_page_or_the_totals() {
+        let calls = AtomicUsize::new(0);
+        // No totals: ends on the first empty page.
+        let items: Vec<u64> = block_on(
+            paginate_numbered(|p| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async move { Ok::<_, ()>((if p <= 2 { vec![p] } else { vec![] }, None)) }
+            })
+            .try_collect(),
+        )
+        .unwrap();
+        assert_eq!(items, [1, 2]);
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        // total_count says the second page was the last: no third request.
+        calls.store(0, Ordering::SeqCst);
+        let info = PageInfo {
+            total_count: Some(4),
+            ..PageInfo::default()
+        };
+        let items: Vec<u64> = block_on(
+            paginate_numbered(|p| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                let info = info.clone();
+                async move { Ok::<_, ()>((vec![p, p], Some(info))) }
+            })
+            .try_collect(),
+        )
+        .unwrap();
+        assert_eq!(items, [1, 1, 2, 2]);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[test]

@@ -148,6 +148,16 @@ pub fn redact_secrets(text: &str, secrets: &[&str]) -> String {
     out
 }
 
+/// `input` cut to at most `max_chars` characters, with `…` when cut: for echoing user input
+/// (a name, a URL) into an error message without letting it grow without bound.
+#[must_use]
+pub fn truncate_input(input: &str, max_chars: usize) -> String {
+    match input.char_indices().nth(max_chars) {
+        Some((end, _)) => format!("{}…", &input[..end]),
+        None => input.to_owned(),
+    }
+}
+
 /// A short, single-line, redacted excerpt of a response body for an error message: sensitive
 /// JSON values and URI passwords scrubbed, `extra_secrets` removed, whitespace collapsed, and cut
 /// to about `max_chars` characters (with `…` when cut).
@@ -194,6 +204,16 @@ pub fn body_excerpt(body: &[u8], max_chars: usize, extra_secrets: &[&str]) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn input_is_truncated_on_a_character_boundary() {
+        assert_eq!(truncate_input("short", 200), "short");
+        assert_eq!(truncate_input("ééééé", 3), "ééé…");
+        assert_eq!(
+            truncate_input(&"x".repeat(10_000), 200).chars().count(),
+            201
+        );
+    }
 
     #[test]
     fn redacts_json_values() {

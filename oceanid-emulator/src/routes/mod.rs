@@ -82,11 +82,11 @@ pub(crate) fn router(app: Arc<AppState>) -> Router {
         )
         .layer(from_fn(faults::delay))
         .layer(from_fn_with_state(
-            app.clone(),
+            app.idempotency.clone(),
             idempotency::replay_or_record,
         ))
         .layer(from_fn_with_state(app.clone(), auth::require_api_key))
-        .layer(from_fn_with_state(app.clone(), faults::inject));
+        .layer(from_fn_with_state(app.faults.clone(), faults::inject));
     Router::new()
         .merge(api)
         .merge(admin::router())
