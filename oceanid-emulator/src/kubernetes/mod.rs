@@ -12,7 +12,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{any, get};
 use serde_json::{Value, json};
 
@@ -106,8 +106,9 @@ pub(crate) fn router(app: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/apis/{*rest}", any(routes::dispatch))
         .route("/openapi/v3", get(openapi::index))
         .route("/openapi/v3/{*rest}", get(openapi::group_version))
+        .layer(from_fn(faults::delay))
         .layer(from_fn_with_state(app.clone(), access::authenticate))
-        .layer(from_fn_with_state(app, faults::inject));
+        .layer(from_fn_with_state(app.faults.clone(), faults::inject));
     Router::new()
         .route("/version", get(discovery::version))
         .route("/version/", get(discovery::version))
