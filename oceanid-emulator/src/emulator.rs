@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::backend::Backend;
+use crate::cloudflare::CloudflareSeed;
 use crate::faults::Faults;
 use crate::idempotency::IdempotencyStore;
 use crate::postgres::PostgresError;
@@ -56,6 +57,9 @@ pub struct EmulatorConfig {
     pub postgres: PostgresMode,
     /// How long provisioning, upgrades and HA changes take. Default [`DEFAULT_PROVISION_DELAY`].
     pub provision_delay: Duration,
+    /// The API token the Cloudflare routes (`<base>/client/v4`) accept; `None` (the default)
+    /// accepts any non-empty bearer token.
+    pub cloudflare_token: Option<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -65,6 +69,7 @@ impl Default for EmulatorConfig {
             api_key: DEFAULT_API_KEY.to_owned(),
             postgres: PostgresMode::None,
             provision_delay: DEFAULT_PROVISION_DELAY,
+            cloudflare_token: None,
         }
     }
 }
@@ -76,6 +81,10 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("api_key", &"[redacted]")
             .field("postgres", &self.postgres)
             .field("provision_delay", &self.provision_delay)
+            .field(
+                "cloudflare_token",
+                &self.cloudflare_token.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -96,6 +105,11 @@ pub enum EmulatorError {
     /// The API key is empty or not printable ASCII.
     #[error("the API key must be non-empty printable ASCII without spaces")]
     InvalidApiKey,
+    /// The Cloudflare token (`--cloudflare-token`) is empty or not printable ASCII.
+    #[error(
+        "the Cloudflare token (--cloudflare-token) must be non-empty printable ASCII without spaces"
+    )]
+    InvalidCloudflareToken,
     /// The throwaway PostgreSQL (`--postgres auto`) could not be started or prepared.
     #[error("starting the throwaway PostgreSQL for `--postgres auto`: {0}")]
     Postgres(#[source] PostgresError),
@@ -144,6 +158,13 @@ impl Emulator {
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         if config.api_key.is_empty() || !config.api_key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(EmulatorError::InvalidApiKey);
+        }
+        if config
+            .cloudflare_token
+            .as_ref()
+            .is_some_and(|t| t.is_empty() || !t.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return Err(EmulatorError::InvalidCloudflareToken);
         }
         let listener =
             TcpListener::bind(config.listen)
@@ -195,6 +216,7 @@ impl Emulator {
             team_ca_pem,
             configured_delay: config.provision_delay,
             pg_lock: tokio::sync::Mutex::new(()),
+            cloudflare: crate::cloudflare::CloudflareState::new(config.cloudflare_token),
         });
         let host = if addr.ip().is_unspecified() {
             match addr {
@@ -236,6 +258,12 @@ impl Emulator {
     /// The ids of the seeded objects.
     pub fn seed(&self) -> &Seed {
         &self.app.seed
+    }
+
+    /// The ids of the seeded Cloudflare objects (the operators' account under
+    /// `<base>/client/v4`).
+    pub fn cloudflare_seed(&self) -> CloudflareSeed {
+        CloudflareSeed::new()
     }
 
     /// Every object as JSON, passwords included: the same as `GET /__emulator/state`.

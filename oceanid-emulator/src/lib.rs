@@ -87,6 +87,34 @@
 //! - `POST /__emulator/clusters/{id}/state`: see above.
 //! - `POST /__emulator/settings` with `{"provision_delay_ms": N}` changes the delay.
 //!
+//! # Cloudflare (`<base>/client/v4`)
+//! The Cloudflare routes oceanid uses, seeded as the operators' account ([`CloudflareSeed`]),
+//! in Cloudflare's envelope `{success, errors: [{code, message}], messages, result,
+//! result_info?}` with a `cf-ray` header on every answer.
+//! - Authentication: `Authorization: Bearer <token>`, the token of
+//!   [`EmulatorConfig::cloudflare_token`] (`--cloudflare-token`), else any non-empty one.
+//!   Without a token 401, code 10000; another token 403, code 9109 (401, code 1000 on
+//!   `tokens/verify`); another account 403, code 9109.
+//! - Routes: `user/tokens/verify`, `accounts/{a}/tokens/verify`; `accounts/{a}/devices/policy`
+//!   (GET, PATCH; POST creates a custom profile), `devices/policies`, `devices/policy/{id}` (GET,
+//!   PATCH, DELETE), `devices/policy[/{id}]/include|exclude` (GET, PUT); `teamnet/routes` (GET
+//!   with filters and `page`/`per_page`, POST), `teamnet/routes/{id}` (GET, PATCH, DELETE),
+//!   `teamnet/routes/ip/{ip}`, `teamnet/virtual_networks`; `cfd_tunnel`, `cfd_tunnel/{id}`,
+//!   `cfd_tunnel/{id}/connections`; `zones`, `zones/{z}`, `zones/{z}/dns_records` (GET, POST),
+//!   `zones/{z}/dns_records/{id}` (GET, PATCH, PUT, DELETE).
+//! - Split tunnels behave as on Cloudflare: a profile has one mode and shows only that list; a
+//!   PUT replaces the whole list (no ETag: the last writer wins); a PUT to the list of the other
+//!   mode succeeds and is stored but inert; a profile PATCH with `include` or `exclude` switches
+//!   to that mode, with both it is refused. Entries need exactly one of `address` (CIDR or IP)
+//!   and `host`, and a description of at most 100 characters (400, code 9207, naming the entry).
+//! - Deleted tunnel routes stay listed with `is_deleted=true` (or without the filter). DNS
+//!   answers 81058 for an identical record, 81057 for the same record with other settings, 1003
+//!   for a CNAME beside another record of that name, 81044 for a missing record, 9005 for an A
+//!   record that is not an IPv4 address.
+//! - Faults cover these routes (paths such as `/client/v4/accounts/*/devices/policy/include`);
+//!   an injected 429 answers code 971 with `Retry-After`, an injected 5xx code 10001, a `body`
+//!   is sent as given (an HTML edge page, say).
+//!
 //! # PostgreSQL
 //! - [`PostgresMode::None`]: no server; hosts and role URIs are shaped like Bridge's
 //!   (`p.<cluster id>.db.postgresbridge.com:5432`) and lead nowhere.
@@ -107,6 +135,7 @@ mod auth;
 mod backend;
 mod catalog;
 mod clock;
+mod cloudflare;
 mod eid;
 mod emulator;
 mod error;
@@ -122,6 +151,7 @@ mod seed;
 mod server;
 mod state;
 
+pub use cloudflare::CloudflareSeed;
 pub use eid::is_eid;
 pub use emulator::{
     DEFAULT_API_KEY, DEFAULT_PROVISION_DELAY, Emulator, EmulatorConfig, EmulatorError, PostgresMode,

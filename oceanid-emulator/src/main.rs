@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! oceanid-emulator [--listen 127.0.0.1:0] [--api-key KEY] [--postgres auto|none|URL]
-//!                  [--provision-delay-ms N]
+//!                  [--provision-delay-ms N] [--cloudflare-token TOKEN]
 //! ```
 //!
 //! The first line on stdout is the base URL (`http://127.0.0.1:PORT`); logs go to stderr
@@ -17,6 +17,7 @@ use oceanid_emulator::{Emulator, EmulatorConfig, PostgresMode};
 
 const USAGE: &str = "\
 usage: oceanid-emulator [--listen ADDR] [--api-key KEY] [--postgres auto|none|URL] [--provision-delay-ms N]
+                        [--cloudflare-token TOKEN]
 
 A local stand-in for the Crunchy Bridge API. Prints its base URL as the first line on stdout,
 logs to stderr, and runs until interrupted.
@@ -27,6 +28,8 @@ logs to stderr, and runs until interrupted.
   --postgres MODE           none (default): no database; auto: a throwaway PostgreSQL
                             (needs initdb and postgres); or a superuser URL of an existing server
   --provision-delay-ms N    how long cluster provisioning and upgrades take (default 50)
+  --cloudflare-token TOKEN  the bearer token the Cloudflare API under /client/v4 accepts
+                            (default: any non-empty token)
   -h, --help                this help
   -V, --version             the version
 ";
@@ -69,6 +72,13 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
                 })?;
             }
             "--api-key" => config.api_key = value("--api-key")?,
+            "--cloudflare-token" => {
+                let token = value("--cloudflare-token")?;
+                if token.is_empty() {
+                    return Err("--cloudflare-token needs a non-empty token".to_owned());
+                }
+                config.cloudflare_token = Some(token);
+            }
             "--postgres" => {
                 config.postgres = match value("--postgres")?.as_str() {
                     "none" => PostgresMode::None,
@@ -212,6 +222,14 @@ mod tests {
         assert!(run(&["--postgres", "maybe"]).is_err());
         assert!(run(&["--provision-delay-ms"]).is_err());
         assert!(run(&["--bogus"]).is_err());
+        assert_eq!(
+            run(&["--cloudflare-token", "cf_tok"])
+                .unwrap()
+                .cloudflare_token,
+            Some("cf_tok".to_owned())
+        );
+        assert_eq!(run(&[]).unwrap().cloudflare_token, None);
+        assert!(run(&["--cloudflare-token="]).is_err());
         assert!(matches!(
             parse_args(["--help".to_owned()]),
             Ok(Command::Help)

@@ -89,6 +89,7 @@ pub(crate) fn router(app: Arc<AppState>) -> Router {
         .layer(from_fn_with_state(app.clone(), faults::inject));
     Router::new()
         .merge(api)
+        .merge(crate::cloudflare::router(app.clone()))
         .merge(admin::router())
         .fallback(no_route)
         .layer(from_fn(request_id::assign))
