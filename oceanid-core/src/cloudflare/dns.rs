@@ -47,7 +47,6 @@ pub struct DnsRecord {
 
 /// The body of `POST`/`PATCH …/dns_records[/{id}]`: the fields to set.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
 pub struct DnsRecordChange {
     /// `A`, `AAAA`, `CNAME`, ... (required to create).
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]

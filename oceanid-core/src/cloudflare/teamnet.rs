@@ -44,7 +44,6 @@ impl TunnelRoute {
 
 /// The body of `POST teamnet/routes` and `PATCH teamnet/routes/{id}`: the fields to set.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
 pub struct RouteChange {
     /// The CIDR (required to create).
     #[serde(skip_serializing_if = "Option::is_none")]

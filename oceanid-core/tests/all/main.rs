@@ -4,4 +4,5 @@ mod bridge_emulator;
 mod bridge_mock;
 mod bridge_mock_server;
 mod bridge_openapi;
+mod cloudflare_emulator;
 mod postgres;
