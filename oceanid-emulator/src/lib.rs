@@ -111,6 +111,10 @@
 //!   answers 81058 for an identical record, 81057 for the same record with other settings, 1003
 //!   for a CNAME beside another record of that name, 81044 for a missing record, 9005 for an A
 //!   record that is not an IPv4 address.
+//! - Admin: `POST /__emulator/cloudflare/tunnels/{id}` with `{"status": "down",
+//!   "connections": 0}` changes a tunnel's health; `POST /__emulator/cloudflare/token` with
+//!   `{"read_only": true}` makes every write answer 403, code 10000, as a token without the
+//!   write permission does. Reset undoes both.
 //! - Faults cover these routes (paths such as `/client/v4/accounts/*/devices/policy/include`);
 //!   an injected 429 answers code 971 with `Retry-After`, an injected 5xx code 10001, a `body`
 //!   is sent as given (an HTML edge page, say).

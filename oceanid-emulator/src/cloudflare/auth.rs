@@ -2,10 +2,11 @@
 //! given with `--cloudflare-token`, or any non-empty one without it.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -53,7 +54,8 @@ fn credential(header: Option<&[u8]>, accepted: Option<&str>) -> Credential {
 }
 
 /// Middleware: lets requests with the accepted token through. Without a token: 401, code 10000;
-/// with another token: 401, code 1000 on `tokens/verify`, else 403, code 9109.
+/// with another token: 401, code 1000 on `tokens/verify`, else 403, code 9109; a write with a
+/// token made read-only (`POST /__emulator/cloudflare/token`): 403, code 10000.
 pub(crate) async fn require_token(
     State(app): State<Arc<AppState>>,
     req: Request,
@@ -61,6 +63,16 @@ pub(crate) async fn require_token(
 ) -> Response {
     let header = req.headers().get(AUTHORIZATION).map(|v| v.as_bytes());
     match credential(header, app.cloudflare.token.as_deref()) {
+        Credential::Accepted
+            if req.method() != Method::GET && app.cloudflare.read_only.load(Ordering::SeqCst) =>
+        {
+            CfError::new(
+                StatusCode::FORBIDDEN,
+                code::AUTHENTICATION_ERROR,
+                "Authentication error",
+            )
+            .into_response()
+        }
         Credential::Accepted => next.run(req).await,
         Credential::Missing => CfError::new(
             StatusCode::UNAUTHORIZED,

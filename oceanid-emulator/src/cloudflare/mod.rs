@@ -3,6 +3,7 @@
 //! cloudflared tunnels, zones and DNS records, in Cloudflare's envelope with a `cf-ray` header on
 //! every answer. Seeded as the operators' account ([`CloudflareSeed`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
@@ -13,6 +14,7 @@ use serde_json::Value;
 use crate::faults;
 use crate::state::AppState;
 
+mod admin;
 mod auth;
 mod envelope;
 mod pagination;
@@ -31,6 +33,8 @@ pub(crate) const PREFIX: &str = "/client/v4";
 pub(crate) struct CloudflareState {
     /// The token to accept; `None` accepts any non-empty bearer token.
     token: Option<String>,
+    /// The token lacks write permission: writes answer 403, code 10000.
+    read_only: AtomicBool,
     store: Mutex<CloudflareStore>,
 }
 
@@ -39,6 +43,7 @@ impl CloudflareState {
     pub(crate) fn new(token: Option<String>) -> CloudflareState {
         CloudflareState {
             token,
+            read_only: AtomicBool::new(false),
             store: Mutex::new(CloudflareStore::seeded(&CloudflareSeed::new())),
         }
     }
@@ -51,11 +56,19 @@ impl CloudflareState {
     /// Back to the seed.
     pub(crate) fn reset(&self) {
         *self.store() = CloudflareStore::seeded(&CloudflareSeed::new());
+        self.read_only.store(false, Ordering::SeqCst);
     }
 
     /// Every object, for `GET /__emulator/state`.
     pub(crate) fn dump(&self) -> Value {
-        self.store().dump()
+        let mut state = self.store().dump();
+        if let Some(map) = state.as_object_mut() {
+            map.insert(
+                "token_read_only".into(),
+                Value::Bool(self.read_only.load(Ordering::SeqCst)),
+            );
+        }
+        state
     }
 }
 
@@ -68,4 +81,9 @@ pub(crate) fn router(app: Arc<AppState>) -> Router<Arc<AppState>> {
         .layer(from_fn_with_state(app.clone(), auth::require_token))
         .layer(from_fn_with_state(app, faults::inject))
         .layer(from_fn(envelope::finish))
+}
+
+/// The test-only admin routes of the Cloudflare side (no authentication, no envelope).
+pub(crate) fn admin_router() -> Router<Arc<AppState>> {
+    admin::router()
 }

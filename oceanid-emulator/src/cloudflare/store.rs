@@ -151,6 +151,23 @@ pub(crate) struct TunnelConnection {
     pub uuid: String,
 }
 
+impl TunnelConnection {
+    /// The operators' cloudflared client's connection number `n`, to the data centre `colo`.
+    pub(crate) fn numbered(n: usize, colo: &str) -> TunnelConnection {
+        let id = format!("1f2e3d4c-5b6a-4798-8a9b-0ceda1d0c{n:03}");
+        TunnelConnection {
+            id: id.clone(),
+            colo_name: colo.to_owned(),
+            is_pending_reconnect: false,
+            origin_ip: "157.173.210.123".to_owned(),
+            opened_at: SEED_TIME.to_owned(),
+            client_id: "5e4d3c2b-1a09-4f8e-9d7c-0ceda1d0c11e".to_owned(),
+            client_version: "2025.2.0".to_owned(),
+            uuid: id,
+        }
+    }
+}
+
 /// A cloudflared tunnel.
 #[derive(Debug, Clone)]
 pub(crate) struct Tunnel {
@@ -339,23 +356,16 @@ impl CloudflareStore {
             switch_locked: false,
             tunnel_protocol: "wireguard".to_owned(),
         };
-        let connection = |n: u32, colo: &str| TunnelConnection {
-            id: format!("1f2e3d4c-5b6a-4798-8a9b-0ceda1d0c00{n}"),
-            colo_name: colo.to_owned(),
-            is_pending_reconnect: false,
-            origin_ip: "157.173.210.123".to_owned(),
-            opened_at: SEED_TIME.to_owned(),
-            client_id: "5e4d3c2b-1a09-4f8e-9d7c-0ceda1d0c11e".to_owned(),
-            client_version: "2025.2.0".to_owned(),
-            uuid: format!("1f2e3d4c-5b6a-4798-8a9b-0ceda1d0c00{n}"),
-        };
         let tunnel = Tunnel {
             id: seed.tunnel_id.to_owned(),
             name: seed.tunnel_name.to_owned(),
             status: "healthy".to_owned(),
             created_at: SEED_TIME.to_owned(),
             deleted_at: None,
-            connections: vec![connection(1, "fra06"), connection(2, "ams01")],
+            connections: vec![
+                TunnelConnection::numbered(1, "fra06"),
+                TunnelConnection::numbered(2, "ams01"),
+            ],
         };
         let routes = seed
             .operator_cidrs

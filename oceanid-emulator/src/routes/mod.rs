@@ -91,6 +91,7 @@ pub(crate) fn router(app: Arc<AppState>) -> Router {
         .merge(api)
         .merge(crate::cloudflare::router(app.clone()))
         .merge(admin::router())
+        .merge(crate::cloudflare::admin_router())
         .fallback(no_route)
         .layer(from_fn(request_id::assign))
         .with_state(app)

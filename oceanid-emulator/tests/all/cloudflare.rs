@@ -1009,3 +1009,63 @@ async fn faults_on_cloudflare_routes() {
     cf.get("/zones").await.ok();
     assert!(started.elapsed() >= Duration::from_millis(150));
 }
+
+#[tokio::test]
+async fn admin_routes_change_tunnels_and_token_permissions() {
+    let cf = Cf::start(Some(TOKEN)).await;
+    let seed = &cf.seed;
+    let tunnel = cf.account(&format!("/cfd_tunnel/{}", seed.tunnel_id));
+    let down = cf
+        .admin(
+            Method::POST,
+            &format!("/cloudflare/tunnels/{}", seed.tunnel_id),
+            Some(&json!({"status": "down", "connections": 0})),
+        )
+        .await;
+    assert_eq!(down["status"], "down");
+    let read = cf.get(&tunnel).await;
+    assert_eq!(read.ok()["status"], "down");
+    assert_eq!(read.ok()["connections"], json!([]));
+    let connections = cf.get(&format!("{tunnel}/connections")).await;
+    assert_eq!(connections.ok(), &json!([]));
+    let three = cf
+        .admin(
+            Method::POST,
+            &format!("/cloudflare/tunnels/{}", seed.tunnel_id),
+            Some(&json!({"status": "healthy", "connections": 3})),
+        )
+        .await;
+    assert_eq!(three["connections"].as_array().unwrap().len(), 3);
+    let bad = cf
+        .client
+        .post(format!(
+            "{}/__emulator/cloudflare/tunnels/{}",
+            cf.emu.base_url(),
+            seed.tunnel_id
+        ))
+        .json(&json!({"status": "sleepy"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+
+    // A token without write permission reads but cannot write.
+    cf.admin(
+        Method::POST,
+        "/cloudflare/token",
+        Some(&json!({"read_only": true})),
+    )
+    .await;
+    let include = cf.account("/devices/policy/include");
+    assert_eq!(cf.get(&include).await.ok(), &seeded_include(seed));
+    cf.put(&include, &json!([])).await.fails(403, 10000);
+    assert_eq!(cf.get(&include).await.ok(), &seeded_include(seed));
+    let state = cf.admin(Method::GET, "/state", None).await;
+    assert_eq!(state["cloudflare"]["token_read_only"], true);
+
+    // Reset restores both.
+    cf.admin(Method::POST, "/reset", None).await;
+    cf.put(&include, &json!([])).await.ok();
+    let read = cf.get(&tunnel).await;
+    assert_eq!(read.ok()["connections"].as_array().unwrap().len(), 2);
+}
