@@ -108,3 +108,62 @@ async fn help_version_and_bad_flags() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen"));
 }
+
+#[tokio::test]
+async fn serves_cloudflare_with_the_token_given() {
+    let token = "cf_binary_token_Lm40Rz";
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--cloudflare-token", token])
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the binary starts");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    tokio::time::timeout(Duration::from_secs(20), stdout.read_line(&mut line))
+        .await
+        .expect("a first line in time")
+        .unwrap();
+    let verify = format!("{}/client/v4/user/tokens/verify", line.trim_end());
+    let client = reqwest::Client::new();
+    let accepted = client.get(&verify).bearer_auth(token).send().await.unwrap();
+    assert_eq!(accepted.status(), 200);
+    assert!(accepted.headers().contains_key("cf-ray"));
+    let body: serde_json::Value = accepted.json().await.unwrap();
+    assert_eq!(body["result"]["status"], "active");
+    let refused = client
+        .get(&verify)
+        .bearer_auth("other")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+
+    child.start_kill().unwrap();
+    let _ = child.wait().await;
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .await
+        .unwrap();
+    assert!(stderr.contains("/client/v4/user/tokens/verify"), "{stderr}");
+    assert!(
+        !stderr.contains(token),
+        "the Cloudflare token leaked into the logs"
+    );
+
+    let help = Command::new(BIN).arg("--help").output().await.unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--cloudflare-token"));
+    let empty = Command::new(BIN)
+        .arg("--cloudflare-token=")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("--cloudflare-token"));
+}
