@@ -5,26 +5,16 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::Command;
+use tokio::process::{Child, ChildStdout, Command};
 
 use crate::harness::Api;
 
 const BIN: &str = env!("CARGO_BIN_EXE_oceanid-emulator");
 
-#[tokio::test]
-async fn prints_its_url_and_serves() {
-    let key = "cbkey_binary_test_Xy7Qw91";
+/// Starts the binary with `args` (debug logs) and reads its first stdout line, the base URL.
+async fn start_binary(args: &[&str]) -> (Child, BufReader<ChildStdout>, String) {
     let mut child = Command::new(BIN)
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--api-key",
-            key,
-            "--postgres",
-            "none",
-            "--provision-delay-ms",
-            "0",
-        ])
+        .args(args)
         .env("RUST_LOG", "debug")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -37,7 +27,23 @@ async fn prints_its_url_and_serves() {
         .await
         .expect("a first line in time")
         .unwrap();
-    let url = line.trim_end().to_owned();
+    (child, stdout, line.trim_end().to_owned())
+}
+
+#[tokio::test]
+async fn prints_its_url_and_serves() {
+    let key = "cbkey_binary_test_Xy7Qw91";
+    let (mut child, mut stdout, url) = start_binary(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--api-key",
+        key,
+        "--postgres",
+        "none",
+        "--provision-delay-ms",
+        "0",
+    ])
+    .await;
     let port: u16 = url
         .strip_prefix("http://127.0.0.1:")
         .unwrap_or_else(|| panic!("first line {url:?}"))
@@ -112,21 +118,9 @@ async fn help_version_and_bad_flags() {
 #[tokio::test]
 async fn serves_cloudflare_with_the_token_given() {
     let token = "cf_binary_token_Lm40Rz";
-    let mut child = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--cloudflare-token", token])
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the binary starts");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    tokio::time::timeout(Duration::from_secs(20), stdout.read_line(&mut line))
-        .await
-        .expect("a first line in time")
-        .unwrap();
-    let verify = format!("{}/client/v4/user/tokens/verify", line.trim_end());
+    let (mut child, _stdout, url) =
+        start_binary(&["--listen", "127.0.0.1:0", "--cloudflare-token", token]).await;
+    let verify = format!("{url}/client/v4/user/tokens/verify");
     let client = reqwest::Client::new();
     let accepted = client.get(&verify).bearer_auth(token).send().await.unwrap();
     assert_eq!(accepted.status(), 200);
