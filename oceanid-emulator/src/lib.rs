@@ -114,7 +114,8 @@
 //! - Admin: `POST /__emulator/cloudflare/tunnels/{id}` with `{"status": "down",
 //!   "connections": 0}` changes a tunnel's health; `POST /__emulator/cloudflare/token` with
 //!   `{"read_only": true}` makes every write answer 403, code 10000, as a token without the
-//!   write permission does. Reset undoes both.
+//!   write permission does. Reset undoes both. `GET /__emulator/state` counts the Cloudflare
+//!   requests since start or reset under `cloudflare.requests` (`total`, `by_method`).
 //! - Faults cover these routes (paths such as `/client/v4/accounts/*/devices/policy/include`);
 //!   an injected 429 answers code 971 with `Retry-After`, an injected 5xx code 10001, a `body`
 //!   is sent as given (an HTML edge page, say).

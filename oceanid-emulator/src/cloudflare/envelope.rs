@@ -3,7 +3,9 @@
 //! emulator answers with.
 
 use axum::body::Body;
-use axum::extract::Request;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -12,6 +14,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, PendingError, RawBody};
+use crate::state::AppState;
 
 /// The `cf-ray` header: a request's id at Cloudflare's edge.
 pub(crate) static CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
@@ -185,10 +188,11 @@ fn new_ray() -> String {
     format!("{:016x}-EMU", rand::random::<u64>())
 }
 
-/// Middleware around every Cloudflare route (outermost): answers that are not envelopes yet (an
-/// injected fault, a method the route does not take) become failure envelopes, and every answer
-/// gets a `cf-ray` header.
-pub(crate) async fn finish(req: Request, next: Next) -> Response {
+/// Middleware around every Cloudflare route (outermost): counts the request, turns answers that
+/// are not envelopes yet (an injected fault, a method the route does not take) into failure
+/// envelopes, and gives every answer a `cf-ray` header.
+pub(crate) async fn finish(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    app.cloudflare.count(req.method().as_str());
     let response = next.run(req).await;
     let mut response = into_envelope(response);
     if let Ok(ray) = HeaderValue::from_str(&new_ray()) {

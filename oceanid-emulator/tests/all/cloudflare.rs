@@ -897,7 +897,17 @@ async fn reset_restores_the_seed_and_state_shows_it() {
     assert_eq!(cloudflare["dns_records"].as_array().unwrap().len(), 3);
     assert_eq!(cf.emu.state()["cloudflare"], *cloudflare);
 
+    // Every Cloudflare request is counted, by method: 1 PUT, 1 PATCH, 2 DELETEs so far.
+    let requests = &cloudflare["requests"];
+    assert_eq!(
+        requests["by_method"],
+        json!({"DELETE": 2, "PATCH": 1, "PUT": 1})
+    );
+    assert_eq!(requests["total"], 4);
+
     cf.admin(Method::POST, "/reset", None).await;
+    let state = cf.admin(Method::GET, "/state", None).await;
+    assert_eq!(state["cloudflare"]["requests"]["total"], 0);
     assert_eq!(cf.get(&include).await.ok(), &seeded_include(seed));
     let profile = cf.get(&cf.account("/devices/policy")).await;
     assert!(profile.ok().get("exclude").is_none());
@@ -907,6 +917,7 @@ async fn reset_restores_the_seed_and_state_shows_it() {
     assert_eq!(live.json["result_info"]["total_count"], 3);
     let state = cf.admin(Method::GET, "/state", None).await;
     assert_eq!(state["cloudflare"]["default_profile"]["mode"], "include");
+    assert_eq!(state["cloudflare"]["requests"]["by_method"]["GET"], 3);
     assert_eq!(
         state["cloudflare"]["dns_records"].as_array().unwrap().len(),
         4
