@@ -97,6 +97,8 @@ impl CloudflareState {
 /// injected faults, token authentication, injected latency.
 pub(crate) fn router(app: Arc<AppState>) -> Router<Arc<AppState>> {
     routes::routes()
+        .route(PREFIX, any(routes::no_route))
+        .route(&format!("{PREFIX}/"), any(routes::no_route))
         .route(&format!("{PREFIX}/{{*rest}}"), any(routes::no_route))
         .layer(from_fn(faults::delay))
         .layer(from_fn_with_state(app.clone(), auth::require_token))

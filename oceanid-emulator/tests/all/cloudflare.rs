@@ -265,6 +265,9 @@ async fn unknown_routes_and_methods_answer_envelopes() {
     let cf = Cf::start(None).await;
     let unknown = cf.get(&cf.account("/access/apps")).await;
     assert!(unknown.fails(404, 7003).contains("/access/apps"));
+    for bare in ["", "/"] {
+        cf.get(bare).await.fails(404, 7003);
+    }
     cf.call(Method::DELETE, &cf.account("/devices/policies"), None)
         .await
         .fails(405, 7001);
