@@ -6,14 +6,17 @@
 //! |---|---|---|
 //! | `crunchybridge` (default) | [`crunchybridge`] | `http` |
 //! | `postgres` (default) | [`postgres`] | tokio-postgres, rustls |
+//! | `cloudflare` (default) | [`cloudflare`] | `http` |
 //! | `http` | [`http`]: the request executor every HTTP client is built on | reqwest (rustls) |
 //!
-//! Both clients are on by default. `default-features = false, features = ["crunchybridge"]`
+//! The clients are on by default. `default-features = false, features = ["crunchybridge"]`
 //! builds the Bridge client without tokio-postgres; `features = ["postgres"]` the SQL side
 //! without reqwest.
 #![forbid(unsafe_code)]
 
 pub mod cidr;
+#[cfg(feature = "cloudflare")]
+pub mod cloudflare;
 #[cfg(feature = "crunchybridge")]
 pub mod crunchybridge;
 #[cfg(feature = "http")]

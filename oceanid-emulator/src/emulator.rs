@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::backend::Backend;
+use crate::cloudflare::CloudflareSeed;
 use crate::faults::Faults;
 use crate::idempotency::IdempotencyStore;
 use crate::kubernetes::{DEFAULT_KUBERNETES_TOKEN, KubernetesApi, SeedSize, kubeconfig};
@@ -64,6 +65,9 @@ pub struct EmulatorConfig {
     pub kubernetes_extra_pods: usize,
     /// Extra HelmReleases (with their deployed release Secrets) in `apps`. Default 0.
     pub kubernetes_extra_helmreleases: usize,
+    /// The API token the Cloudflare routes (`<base>/client/v4`) accept; `None` (the default)
+    /// accepts any non-empty bearer token.
+    pub cloudflare_token: Option<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -76,6 +80,7 @@ impl Default for EmulatorConfig {
             kubernetes_token: DEFAULT_KUBERNETES_TOKEN.to_owned(),
             kubernetes_extra_pods: 0,
             kubernetes_extra_helmreleases: 0,
+            cloudflare_token: None,
         }
     }
 }
@@ -92,6 +97,10 @@ impl std::fmt::Debug for EmulatorConfig {
             .field(
                 "kubernetes_extra_helmreleases",
                 &self.kubernetes_extra_helmreleases,
+            )
+            .field(
+                "cloudflare_token",
+                &self.cloudflare_token.as_ref().map(|_| "[redacted]"),
             )
             .finish()
     }
@@ -116,6 +125,11 @@ pub enum EmulatorError {
     /// The Kubernetes token is empty or not printable ASCII.
     #[error("the Kubernetes token must be non-empty printable ASCII without spaces")]
     InvalidKubernetesToken,
+    /// The Cloudflare token (`--cloudflare-token`) is empty or not printable ASCII.
+    #[error(
+        "the Cloudflare token (--cloudflare-token) must be non-empty printable ASCII without spaces"
+    )]
+    InvalidCloudflareToken,
     /// The throwaway PostgreSQL (`--postgres auto`) could not be started or prepared.
     #[error("starting the throwaway PostgreSQL for `--postgres auto`: {0}")]
     Postgres(#[source] PostgresError),
@@ -178,6 +192,13 @@ impl Emulator {
         {
             return Err(EmulatorError::InvalidKubernetesToken);
         }
+        if config
+            .cloudflare_token
+            .as_ref()
+            .is_some_and(|t| t.is_empty() || !t.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return Err(EmulatorError::InvalidCloudflareToken);
+        }
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -235,6 +256,7 @@ impl Emulator {
                     extra_helmreleases: config.kubernetes_extra_helmreleases,
                 },
             ),
+            cloudflare: crate::cloudflare::CloudflareState::new(config.cloudflare_token),
         });
         let host = if addr.ip().is_unspecified() {
             match addr {
@@ -307,6 +329,12 @@ impl Emulator {
     /// The ids of the seeded objects.
     pub fn seed(&self) -> &Seed {
         &self.app.seed
+    }
+
+    /// The ids of the seeded Cloudflare objects (the operators' account under
+    /// `<base>/client/v4`).
+    pub fn cloudflare_seed(&self) -> CloudflareSeed {
+        CloudflareSeed::new()
     }
 
     /// Every object as JSON, passwords included: the same as `GET /__emulator/state`.

@@ -118,6 +118,38 @@
 //! - Admin: `POST /__emulator/kubernetes/objects` stores an object exactly as given (status
 //!   included; 201 created, 200 replaced); `DELETE` it with `apiVersion`, `kind`, `namespace`
 //!   and `name` as a JSON body or query. Reset, state and faults cover the Kubernetes routes.
+//! # Cloudflare (`<base>/client/v4`)
+//! The Cloudflare routes oceanid uses, seeded as the operators' account ([`CloudflareSeed`]),
+//! in Cloudflare's envelope `{success, errors: [{code, message}], messages, result,
+//! result_info?}` with a `cf-ray` header on every answer.
+//! - Authentication: `Authorization: Bearer <token>`, the token of
+//!   [`EmulatorConfig::cloudflare_token`] (`--cloudflare-token`), else any non-empty one.
+//!   Without a token 401, code 10000; another token 403, code 9109 (401, code 1000 on
+//!   `tokens/verify`); another account 403, code 9109.
+//! - Routes: `user/tokens/verify`, `accounts/{a}/tokens/verify`; `accounts/{a}/devices/policy`
+//!   (GET, PATCH; POST creates a custom profile), `devices/policies`, `devices/policy/{id}` (GET,
+//!   PATCH, DELETE), `devices/policy[/{id}]/include|exclude` (GET, PUT); `teamnet/routes` (GET
+//!   with filters and `page`/`per_page`, POST), `teamnet/routes/{id}` (GET, PATCH, DELETE),
+//!   `teamnet/routes/ip/{ip}`, `teamnet/virtual_networks`; `cfd_tunnel`, `cfd_tunnel/{id}`,
+//!   `cfd_tunnel/{id}/connections`; `zones`, `zones/{z}`, `zones/{z}/dns_records` (GET, POST),
+//!   `zones/{z}/dns_records/{id}` (GET, PATCH, PUT, DELETE).
+//! - Split tunnels behave as on Cloudflare: a profile has one mode and shows only that list; a
+//!   PUT replaces the whole list (no ETag: the last writer wins); a PUT to the list of the other
+//!   mode succeeds and is stored but inert; a profile PATCH with `include` or `exclude` switches
+//!   to that mode, with both it is refused. Entries need exactly one of `address` (CIDR or IP)
+//!   and `host`, and a description of at most 100 characters (400, code 9207, naming the entry).
+//! - Deleted tunnel routes stay listed with `is_deleted=true` (or without the filter). DNS
+//!   answers 81058 for an identical record, 81057 for the same record with other settings, 1003
+//!   for a CNAME beside another record of that name, 81044 for a missing record, 9005 for an A
+//!   record that is not an IPv4 address.
+//! - Admin: `POST /__emulator/cloudflare/tunnels/{id}` with `{"status": "down",
+//!   "connections": 0}` changes a tunnel's health; `POST /__emulator/cloudflare/token` with
+//!   `{"read_only": true}` makes every write answer 403, code 10000, as a token without the
+//!   write permission does. Reset undoes both. `GET /__emulator/state` counts the Cloudflare
+//!   requests since start or reset under `cloudflare.requests` (`total`, `by_method`).
+//! - Faults cover these routes (paths such as `/client/v4/accounts/*/devices/policy/include`);
+//!   an injected 429 answers code 971 with `Retry-After`, an injected 5xx code 10001, a `body`
+//!   is sent as given (an HTML edge page, say).
 //!
 //! # PostgreSQL
 //! - [`PostgresMode::None`]: no server; hosts and role URIs are shaped like Bridge's
@@ -139,6 +171,7 @@ mod auth;
 mod backend;
 mod catalog;
 mod clock;
+mod cloudflare;
 mod eid;
 mod emulator;
 mod error;
@@ -158,6 +191,7 @@ mod sql_text;
 mod state;
 mod tls;
 
+pub use cloudflare::CloudflareSeed;
 pub use eid::is_eid;
 pub use emulator::{
     DEFAULT_API_KEY, DEFAULT_PROVISION_DELAY, Emulator, EmulatorConfig, EmulatorError, PostgresMode,

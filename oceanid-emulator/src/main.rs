@@ -4,6 +4,7 @@
 //! oceanid-emulator [--listen 127.0.0.1:0] [--api-key KEY] [--postgres auto|none|URL]
 //!                  [--provision-delay-ms N] [--kubernetes-token TOKEN] [--kubeconfig-out PATH]
 //!                  [--kubernetes-extra-pods N] [--kubernetes-extra-helmreleases N]
+//!                  [--cloudflare-token TOKEN]
 //! ```
 //!
 //! The first line on stdout is the base URL (`http://127.0.0.1:PORT`); logs go to stderr
@@ -20,6 +21,7 @@ const USAGE: &str = "\
 usage: oceanid-emulator [--listen ADDR] [--api-key KEY] [--postgres auto|none|URL] [--provision-delay-ms N]
                         [--kubernetes-token TOKEN] [--kubeconfig-out PATH]
                         [--kubernetes-extra-pods N] [--kubernetes-extra-helmreleases N]
+                        [--cloudflare-token TOKEN]
 
 A local stand-in for the Crunchy Bridge API. Prints its base URL as the first line on stdout,
 logs to stderr, and runs until interrupted.
@@ -36,6 +38,8 @@ logs to stderr, and runs until interrupted.
                             oceanid-emulator) once listening
   --kubernetes-extra-pods N          add N Running pods to the seeded cluster (benchmarks)
   --kubernetes-extra-helmreleases N  add N HelmReleases with their release Secrets
+  --cloudflare-token TOKEN  the bearer token the Cloudflare API under /client/v4 accepts
+                            (default: any non-empty token)
   -h, --help                this help
   -V, --version             the version
 ";
@@ -80,6 +84,13 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
                 })?;
             }
             "--api-key" => config.api_key = value("--api-key")?,
+            "--cloudflare-token" => {
+                let token = value("--cloudflare-token")?;
+                if token.is_empty() {
+                    return Err("--cloudflare-token needs a non-empty token".to_owned());
+                }
+                config.cloudflare_token = Some(token);
+            }
             "--postgres" => {
                 config.postgres = match value("--postgres")?.as_str() {
                     "none" => PostgresMode::None,
@@ -269,6 +280,14 @@ mod tests {
             parse_args(["--kubeconfig-out".to_owned(), "/tmp/k".to_owned()]),
             Ok(Command::Run(_, Some(path))) if path == std::path::Path::new("/tmp/k")
         ));
+        assert_eq!(
+            run(&["--cloudflare-token", "cf_tok"])
+                .unwrap()
+                .cloudflare_token,
+            Some("cf_tok".to_owned())
+        );
+        assert_eq!(run(&[]).unwrap().cloudflare_token, None);
+        assert!(run(&["--cloudflare-token="]).is_err());
         assert!(matches!(
             parse_args(["--help".to_owned()]),
             Ok(Command::Help)

@@ -407,6 +407,8 @@ pub(crate) struct AppState {
     pub pg_lock: tokio::sync::Mutex<()>,
     /// The emulated Kubernetes API server's cluster.
     pub kubernetes: crate::kubernetes::KubernetesApi,
+    /// The Cloudflare API's token and objects.
+    pub cloudflare: crate::cloudflare::CloudflareState,
 }
 
 impl AppState {
@@ -429,6 +431,7 @@ impl AppState {
             map.insert("faults".into(), json!(lock(&self.faults).list()));
             map.insert("postgres_mode".into(), json!(self.backend.mode()));
             map.insert("kubernetes".into(), self.kubernetes.dump());
+            map.insert("cloudflare".into(), self.cloudflare.dump());
         }
         state
     }
@@ -467,6 +470,7 @@ impl AppState {
         *lock(&self.store) = store;
         lock(&self.faults).clear();
         lock(&self.idempotency).clear();
+        self.cloudflare.reset();
         for w in &warnings {
             tracing::warn!(warning = %w, "reset could not clean up everything");
         }

@@ -5,4 +5,5 @@ mod bridge_mock;
 mod bridge_mock_server;
 mod bridge_openapi;
 mod http_executor;
+mod cloudflare_emulator;
 mod postgres;

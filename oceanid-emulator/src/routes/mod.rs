@@ -89,8 +89,10 @@ pub(crate) fn router(app: Arc<AppState>) -> Router {
         .layer(from_fn_with_state(app.faults.clone(), faults::inject));
     Router::new()
         .merge(api)
+        .merge(crate::cloudflare::router(app.clone()))
         .merge(admin::router())
         .merge(crate::kubernetes::router(app.clone()))
+        .merge(crate::cloudflare::admin_router())
         .fallback(no_route)
         .layer(from_fn(request_id::assign))
         .with_state(app)

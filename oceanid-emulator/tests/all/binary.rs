@@ -5,26 +5,16 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::Command;
+use tokio::process::{Child, ChildStdout, Command};
 
 use crate::harness::Api;
 
 const BIN: &str = env!("CARGO_BIN_EXE_oceanid-emulator");
 
-#[tokio::test]
-async fn prints_its_url_and_serves() {
-    let key = "cbkey_binary_test_Xy7Qw91";
+/// Starts the binary with `args` (debug logs) and reads its first stdout line, the base URL.
+async fn start_binary(args: &[&str]) -> (Child, BufReader<ChildStdout>, String) {
     let mut child = Command::new(BIN)
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--api-key",
-            key,
-            "--postgres",
-            "none",
-            "--provision-delay-ms",
-            "0",
-        ])
+        .args(args)
         .env("RUST_LOG", "debug")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -37,7 +27,23 @@ async fn prints_its_url_and_serves() {
         .await
         .expect("a first line in time")
         .unwrap();
-    let url = line.trim_end().to_owned();
+    (child, stdout, line.trim_end().to_owned())
+}
+
+#[tokio::test]
+async fn prints_its_url_and_serves() {
+    let key = "cbkey_binary_test_Xy7Qw91";
+    let (mut child, mut stdout, url) = start_binary(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--api-key",
+        key,
+        "--postgres",
+        "none",
+        "--provision-delay-ms",
+        "0",
+    ])
+    .await;
     let port: u16 = url
         .strip_prefix("http://127.0.0.1:")
         .unwrap_or_else(|| panic!("first line {url:?}"))
@@ -107,4 +113,51 @@ async fn help_version_and_bad_flags() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen"));
+}
+
+#[tokio::test]
+async fn serves_cloudflare_with_the_token_given() {
+    let token = "cf_binary_token_Lm40Rz";
+    let (mut child, _stdout, url) =
+        start_binary(&["--listen", "127.0.0.1:0", "--cloudflare-token", token]).await;
+    let verify = format!("{url}/client/v4/user/tokens/verify");
+    let client = reqwest::Client::new();
+    let accepted = client.get(&verify).bearer_auth(token).send().await.unwrap();
+    assert_eq!(accepted.status(), 200);
+    assert!(accepted.headers().contains_key("cf-ray"));
+    let body: serde_json::Value = accepted.json().await.unwrap();
+    assert_eq!(body["result"]["status"], "active");
+    let refused = client
+        .get(&verify)
+        .bearer_auth("other")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+
+    child.start_kill().unwrap();
+    let _ = child.wait().await;
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .await
+        .unwrap();
+    assert!(stderr.contains("/client/v4/user/tokens/verify"), "{stderr}");
+    assert!(
+        !stderr.contains(token),
+        "the Cloudflare token leaked into the logs"
+    );
+
+    let help = Command::new(BIN).arg("--help").output().await.unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--cloudflare-token"));
+    let empty = Command::new(BIN)
+        .arg("--cloudflare-token=")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("--cloudflare-token"));
 }

@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod binary;
+mod cloudflare;
 mod clusters;
 mod faults;
 mod firewall;
