@@ -3,4 +3,6 @@
 
 pub mod crunchybridge;
 pub mod http;
+#[cfg(feature = "kubernetes")]
+pub mod kubernetes;
 pub mod postgres;

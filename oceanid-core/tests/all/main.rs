@@ -4,4 +4,6 @@ mod bridge_emulator;
 mod bridge_mock;
 mod bridge_mock_server;
 mod bridge_openapi;
+#[cfg(feature = "kubernetes")]
+mod kubernetes;
 mod postgres;
