@@ -240,6 +240,14 @@ async fn usage_errors_exit_2() {
 
 #[tokio::test]
 async fn a_bad_kubeconfig_or_context_could_not_check() {
+    let out = oceanid(&["nodes"]).await;
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("no kubeconfig found: pass --kubeconfig PATH, set KUBECONFIG"),
+        "{}",
+        stderr(&out)
+    );
+
     let out = oceanid(&["nodes", "--kubeconfig", "/nonexistent/kubeconfig"]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -436,4 +444,36 @@ async fn verify_db_refuses_a_malformed_url_with_exit_2() {
         "{}",
         stderr(&out)
     );
+}
+
+#[tokio::test]
+async fn refused_credentials_could_not_check_and_name_the_call() {
+    let (_api, file) = seeded_cluster().await;
+    let wrong = std::fs::read_to_string(file.path())
+        .expect("read")
+        .replace(TOKEN, "tok-expired");
+    std::fs::write(file.path(), wrong).expect("write");
+    let out = oceanid(&["--kubeconfig", file.path().to_str().expect("path"), "nodes"]).await;
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("refused the credentials (401 Unauthorized) to list nodes"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test]
+async fn verify_db_reports_a_failed_login_as_exit_1_without_the_password() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let password = "pw-Distinctive-Heron-5150";
+    let url =
+        format!("postgres://application:{password}@127.0.0.1:{port}/labelfish?sslmode=disable");
+    let out = oceanid(&["verify-db", &url, "--allow-plaintext", "--json"]).await;
+    assert_exit(&out, 1);
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(report["checks"][0]["name"], "connect");
+    assert_eq!(report["checks"][0]["ok"], false);
+    assert!(!stdout(&out).contains(password) && !stderr(&out).contains(password));
 }
