@@ -64,6 +64,10 @@ impl ApiCall<'_> {
                 resource,
                 detail: e.to_string(),
             },
+            kube::Error::Auth(e) => Error::Credentials {
+                server,
+                detail: shorten(&e.to_string()),
+            },
             kube::Error::FromUtf8(e) => Error::Decode {
                 server,
                 verb,

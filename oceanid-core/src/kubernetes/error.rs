@@ -80,6 +80,17 @@ pub enum Error {
         /// The transport's reason (connection refused, timeout, TLS, DNS).
         detail: String,
     },
+    /// The kubeconfig's user could not produce credentials (exec plugin, token file).
+    #[error(
+        "cannot get credentials for {server} from the kubeconfig's user (exec plugin, token file or \
+         client certificate): {detail}"
+    )]
+    Credentials {
+        /// The server URL.
+        server: String,
+        /// kube-rs's reason.
+        detail: String,
+    },
     /// 401: the credentials were refused.
     #[error(
         "the API server {server} refused the credentials (401 Unauthorized) to {verb} {resource}: \
