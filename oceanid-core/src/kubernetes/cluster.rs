@@ -78,7 +78,8 @@ impl Kubernetes {
     /// # Errors
     /// [`Error::ReadKubeconfig`], [`Error::MalformedKubeconfig`] (with the line),
     /// [`Error::UnknownContext`] (listing the contexts), [`Error::NoCurrentContext`],
-    /// [`Error::NoKubeconfig`], [`Error::InvalidKubeconfig`].
+    /// [`Error::NoKubeconfig`], [`Error::InvalidKubeconfig`], [`Error::Credentials`] (an exec plugin
+    /// that cannot run).
     pub async fn connect(source: &KubeconfigSource, context: Option<&str>) -> Result<Self, Error> {
         let loaded = config::load(source, context).await?;
         let client = config::client(&loaded)?;

@@ -213,12 +213,17 @@ pub(crate) fn client(loaded: &Loaded) -> Result<kube::Client, Error> {
     let cap = MapResponseLayer::new(|response: http::Response<Box<kube::client::DynBody>>| {
         response.map(|body| Limited::new(body, MAX_RESPONSE_BYTES))
     });
-    let builder = kube::client::ClientBuilder::try_from(loaded.config.clone()).map_err(|e| {
-        Error::InvalidKubeconfig {
-            origin: loaded.server.clone(),
-            reason: shorten(&e.to_string()),
-        }
-    })?;
+    let builder =
+        kube::client::ClientBuilder::try_from(loaded.config.clone()).map_err(|e| match e {
+            kube::Error::Auth(e) => Error::Credentials {
+                server: loaded.server.clone(),
+                detail: shorten(&e.to_string()),
+            },
+            other => Error::InvalidKubeconfig {
+                origin: format!("for {}", loaded.server),
+                reason: shorten(&other.to_string()),
+            },
+        })?;
     Ok(builder.with_layer(&cap).build())
 }
 

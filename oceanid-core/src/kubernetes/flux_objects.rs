@@ -213,3 +213,68 @@ impl FluxObject {
             .unwrap_or_else(|| self.namespace.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn helm_release(name: &str, spec: serde_json::Value) -> FluxObject {
+        let ar = FluxKind::HelmRelease.api_resource();
+        let obj = DynamicObject::new(name, &ar)
+            .within("flux-system")
+            .data(serde_json::json!({ "spec": spec }));
+        FluxObject::from_dynamic(&obj).expect("decodes")
+    }
+
+    #[test]
+    fn release_identity_follows_helm_controller() {
+        let plain = helm_release("podinfo", serde_json::json!({}));
+        assert_eq!(
+            plain.helm_release_identity(),
+            ("podinfo".to_owned(), "flux-system".to_owned())
+        );
+        let targeted = helm_release("podinfo", serde_json::json!({ "targetNamespace": "apps" }));
+        assert_eq!(
+            targeted.helm_release_identity(),
+            ("apps-podinfo".to_owned(), "apps".to_owned())
+        );
+        let named = helm_release(
+            "podinfo",
+            serde_json::json!({ "releaseName": "web", "targetNamespace": "apps" }),
+        );
+        assert_eq!(
+            named.helm_release_identity(),
+            ("web".to_owned(), "apps".to_owned())
+        );
+        assert_eq!(named.helm_storage_namespace(), "flux-system");
+    }
+
+    #[test]
+    fn names_over_53_characters_are_shortened_with_a_sha256_suffix() {
+        let long = helm_release(
+            "kube-prometheus-stack-with-a-very-long-release-name",
+            serde_json::json!({ "targetNamespace": "monitoring" }),
+        );
+        assert_eq!(
+            long.helm_release_identity().0,
+            "monitoring-kube-prometheus-stack-with-a--45c821afa4a6"
+        );
+        let named = helm_release(
+            "x",
+            serde_json::json!({ "releaseName": "observability-kube-prometheus-stack-operator-controller-manager" }),
+        );
+        assert_eq!(
+            named.helm_release_identity().0,
+            "observability-kube-prometheus-stack-oper-7ec106a06501"
+        );
+    }
+
+    #[test]
+    fn a_wrongly_typed_field_is_a_reason_not_a_panic() {
+        let ar = FluxKind::Kustomization.api_resource();
+        let obj =
+            DynamicObject::new("x", &ar).data(serde_json::json!({ "spec": { "suspend": "yes" } }));
+        let err = FluxObject::from_dynamic(&obj).expect_err("suspend is a bool");
+        assert!(err.starts_with("spec:"), "{err}");
+    }
+}

@@ -164,3 +164,20 @@ async fn a_response_larger_than_the_cap_is_refused() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn an_exec_plugin_that_cannot_run_is_a_credentials_error() {
+    let text = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: tethys\nclusters:\n- name: tethys\n  cluster:\n    server: http://127.0.0.1:9\n\
+         contexts:\n- name: tethys\n  context:\n    cluster: tethys\n    user: sso\n\
+         users:\n- name: sso\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: /nonexistent/oceanid-credential-plugin\n      args: [\"{TOKEN}\"]\n"
+    );
+    let err = connect_err(KubeconfigSource::Content(text), None).await;
+    assert!(matches!(err, Error::Credentials { .. }), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains(TOKEN), "{err}");
+    assert!(
+        err.to_string()
+            .contains("cannot get credentials for http://127.0.0.1:9"),
+        "{err}"
+    );
+}
