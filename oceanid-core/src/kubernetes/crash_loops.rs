@@ -115,3 +115,56 @@ impl CrashLoop {
         line
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(restarts: i32, state: serde_json::Value, last_exit: Option<i32>, message: &str) -> Pod {
+        let last = last_exit.map(|code| serde_json::json!({ "terminated": { "exitCode": code, "reason": "Error", "message": message } }));
+        serde_json::from_value(serde_json::json!({
+            "metadata": { "name": "api-1", "namespace": "apps" },
+            "spec": { "nodeName": "srv712695", "containers": [ { "name": "api" } ] },
+            "status": { "containerStatuses": [ {
+                "name": "api", "image": "x", "imageID": "", "ready": false, "restartCount": restarts,
+                "state": state, "lastState": last.unwrap_or_else(|| serde_json::json!({}))
+            } ] }
+        }))
+        .expect("pod")
+    }
+
+    #[test]
+    fn backoff_or_repeated_failed_restarts_count_and_a_clean_restart_does_not() {
+        let running = serde_json::json!({ "running": {} });
+        let backoff = serde_json::json!({ "waiting": { "reason": "CrashLoopBackOff" } });
+        assert_eq!(crash_loops(&[pod(1, backoff, Some(1), "boom")]).len(), 1);
+        let flapping = crash_loops(&[pod(RESTART_THRESHOLD, running.clone(), Some(2), "boom")]);
+        assert_eq!(flapping.len(), 1);
+        assert_eq!(flapping[0].state, "running");
+        assert!(
+            crash_loops(&[pod(RESTART_THRESHOLD - 1, running.clone(), Some(2), "boom")]).is_empty()
+        );
+        assert!(
+            crash_loops(&[pod(50, running, Some(0), "done")]).is_empty(),
+            "exit 0 is not a crash"
+        );
+    }
+
+    #[test]
+    fn the_message_keeps_its_tail() {
+        let long = format!("{}the real cause", "x".repeat(500));
+        let found = crash_loops(&[pod(
+            3,
+            serde_json::json!({ "waiting": { "reason": "CrashLoopBackOff" } }),
+            Some(1),
+            &long,
+        )]);
+        let message = found[0].last_message.as_deref().expect("message");
+        assert!(
+            message.ends_with("the real cause")
+                && message.chars().count() == MESSAGE_TAIL_CHARS + 1,
+            "{message}"
+        );
+        assert!(found[0].summary().starts_with("apps/api-1 container api on srv712695: 3 restarts, CrashLoopBackOff, last Error (exit 1): …"));
+    }
+}
