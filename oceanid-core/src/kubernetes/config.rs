@@ -180,7 +180,8 @@ fn malformed(origin: &str, line: Option<usize>, reason: &str) -> Error {
     }
 }
 
-/// Replaces every `"…"` and `'…'` span with `"…"`: parser messages quote the offending value.
+/// Replaces the inside of every double-quoted or backquoted span with `…`: parser messages quote
+/// the offending value (single quotes are left alone; English uses them as apostrophes).
 fn without_quoted(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut open: Option<char> = None;
