@@ -7,6 +7,7 @@
 //! | `crunchybridge` (default) | [`crunchybridge`] | `http` |
 //! | `postgres` (default) | [`postgres`] | tokio-postgres, rustls |
 //! | `cloudflare` (default) | [`cloudflare`] | `http` |
+//! | `kubernetes` | `kubernetes`: nodes and egress addresses, crash loops, Flux health, Helm preflight | kube-rs, k8s-openapi (no `v1_*` feature: the final binary picks one) |
 //! | `http` | [`http`]: the request executor every HTTP client is built on | reqwest (rustls) |
 //!
 //! The clients are on by default. `default-features = false, features = ["crunchybridge"]`
@@ -21,5 +22,7 @@ pub mod cloudflare;
 pub mod crunchybridge;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "kubernetes")]
+pub mod kubernetes;
 #[cfg(feature = "postgres")]
 pub mod postgres;

@@ -6,4 +6,6 @@ mod bridge_mock_server;
 mod bridge_openapi;
 mod http_executor;
 mod cloudflare_emulator;
+#[cfg(feature = "kubernetes")]
+mod kubernetes;
 mod postgres;
