@@ -41,6 +41,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
+mod command;
 mod files;
 mod functions;
 mod model;
@@ -48,6 +49,7 @@ mod package;
 mod resources;
 mod typescript;
 
+pub use command::run_command;
 pub use files::{Drift, WriteReport, check_sdk, write_sdk};
 
 use functions::emit_function;
