@@ -102,7 +102,7 @@ pub(crate) fn router(app: Arc<AppState>) -> Router<Arc<AppState>> {
         .route(&format!("{PREFIX}/{{*rest}}"), any(routes::no_route))
         .layer(from_fn(faults::delay))
         .layer(from_fn_with_state(app.clone(), auth::require_token))
-        .layer(from_fn_with_state(app.clone(), faults::inject))
+        .layer(from_fn_with_state(app.faults.clone(), faults::inject))
         .layer(from_fn_with_state(app, envelope::finish))
 }
 
