@@ -4,8 +4,8 @@ mod bridge_emulator;
 mod bridge_mock;
 mod bridge_mock_server;
 mod bridge_openapi;
-mod http_executor;
 mod cloudflare_emulator;
+mod http_executor;
 #[cfg(feature = "kubernetes")]
 mod kubernetes;
 mod postgres;
