@@ -57,6 +57,11 @@ pub struct EmulatorConfig {
     pub api_key: String,
     /// The PostgreSQL behind the clusters. Default [`PostgresMode::None`].
     pub postgres: PostgresMode,
+    /// With [`PostgresMode::Url`]: the PEM certificate chain of the CA that signed that server's
+    /// certificate, served as the team chain (`GET /teams/{id}.pem`) so that clients can verify
+    /// the server (`verify-full`). Without it, the team chain is a placeholder no server's
+    /// certificate chains to. Ignored in the other modes (a throwaway server's own CA is served).
+    pub postgres_ca_pem: Option<String>,
     /// How long provisioning, upgrades and HA changes take. Default [`DEFAULT_PROVISION_DELAY`].
     pub provision_delay: Duration,
     /// The admin bearer token of the Kubernetes API. Default [`DEFAULT_KUBERNETES_TOKEN`].
@@ -76,6 +81,7 @@ impl Default for EmulatorConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             api_key: DEFAULT_API_KEY.to_owned(),
             postgres: PostgresMode::None,
+            postgres_ca_pem: None,
             provision_delay: DEFAULT_PROVISION_DELAY,
             kubernetes_token: DEFAULT_KUBERNETES_TOKEN.to_owned(),
             kubernetes_extra_pods: 0,
@@ -91,6 +97,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("listen", &self.listen)
             .field("api_key", &"[redacted]")
             .field("postgres", &self.postgres)
+            .field("postgres_ca_pem", &self.postgres_ca_pem.is_some())
             .field("provision_delay", &self.provision_delay)
             .field("kubernetes_token", &"[redacted]")
             .field("kubernetes_extra_pods", &self.kubernetes_extra_pods)
@@ -224,8 +231,12 @@ impl Emulator {
             .take_snapshot()
             .await
             .map_err(|e| EmulatorError::PostgresRoles { reason: e.0 })?;
-        let team_ca_pem = match backend.ca_pem() {
-            Some(pem) => pem.to_owned(),
+        let external_ca = match config.postgres {
+            PostgresMode::Url(_) => config.postgres_ca_pem.clone(),
+            PostgresMode::None | PostgresMode::Auto => None,
+        };
+        let team_ca_pem = match backend.ca_pem().map(str::to_owned).or(external_ca) {
+            Some(pem) => pem,
             None => rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
                 .map_err(EmulatorError::Certificate)?
                 .cert

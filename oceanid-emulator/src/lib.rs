@@ -160,6 +160,9 @@
 //!   and the roles are real login roles with the passwords the API returns (`postgres` is a
 //!   superuser). `GET /teams/{id}.pem` returns the server's CA certificate.
 //! - [`PostgresMode::Url`]: the same, on an existing server reached through a superuser URL.
+//!   `GET /teams/{id}.pem` returns [`EmulatorConfig::postgres_ca_pem`] (`--postgres-ca PATH`,
+//!   the CA that signed that server's certificate), or else a placeholder that no server
+//!   chains to, so clients that verify the server (the provider's Database resources) refuse it.
 //!
 //! With a server, all clusters share it, so a role name has one password across clusters:
 //! rotating `application` on one cluster rotates it on all of them. Role flavors are recorded but

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! oceanid-emulator [--listen 127.0.0.1:0] [--api-key KEY] [--postgres auto|none|URL]
-//!                  [--provision-delay-ms N] [--kubernetes-token TOKEN] [--kubeconfig-out PATH]
+//!                  [--postgres-ca PATH] [--provision-delay-ms N] [--kubernetes-token TOKEN] [--kubeconfig-out PATH]
 //!                  [--kubernetes-extra-pods N] [--kubernetes-extra-helmreleases N]
 //!                  [--cloudflare-token TOKEN]
 //! ```
@@ -16,9 +16,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use oceanid_emulator::{Emulator, EmulatorConfig, PostgresMode};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 const USAGE: &str = "\
-usage: oceanid-emulator [--listen ADDR] [--api-key KEY] [--postgres auto|none|URL] [--provision-delay-ms N]
+usage: oceanid-emulator [--listen ADDR] [--api-key KEY] [--postgres auto|none|URL] [--postgres-ca PATH]
+                        [--provision-delay-ms N]
                         [--kubernetes-token TOKEN] [--kubeconfig-out PATH]
                         [--kubernetes-extra-pods N] [--kubernetes-extra-helmreleases N]
                         [--cloudflare-token TOKEN]
@@ -31,6 +34,11 @@ logs to stderr, and runs until interrupted.
                             or set OCEANID_EMULATOR_API_KEY)
   --postgres MODE           none (default): no database; auto: a throwaway PostgreSQL
                             (needs initdb and postgres); or a superuser URL of an existing server
+  --postgres-ca PATH        with --postgres URL: the PEM file of the CA that signed that server's
+                            certificate (whose names must include the URL's host). It is served
+                            as the team chain (GET /teams/{id}.pem), which the provider verifies
+                            the server against (verify-full). Without it the team chain is a
+                            placeholder, and Database resources fail their TLS check
   --provision-delay-ms N    how long cluster provisioning and upgrades take (default 50)
   --kubernetes-token TOKEN  the bearer token of the Kubernetes API's admin
                             (default oceanid-emulator-kubernetes-token)
@@ -47,7 +55,7 @@ logs to stderr, and runs until interrupted.
 /// What the command line asks for.
 enum Command {
     /// Run with this configuration, writing a kubeconfig to the path when there is one.
-    Run(EmulatorConfig, Option<std::path::PathBuf>),
+    Run(Box<EmulatorConfig>, Option<std::path::PathBuf>),
     Help,
     Version,
 }
@@ -105,6 +113,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
                     }
                 };
             }
+            "--postgres-ca" => {
+                config.postgres_ca_pem = Some(read_ca(&value("--postgres-ca")?)?);
+            }
             "--provision-delay-ms" => {
                 let raw = value("--provision-delay-ms")?;
                 let ms = raw.parse::<u64>().map_err(|_| {
@@ -126,7 +137,29 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    Ok(Command::Run(config, kubeconfig_out))
+    if config.postgres_ca_pem.is_some() && !matches!(config.postgres, PostgresMode::Url(_)) {
+        return Err(
+            "--postgres-ca needs --postgres URL (a throwaway server's own CA is served \
+             with --postgres auto)"
+                .to_owned(),
+        );
+    }
+    Ok(Command::Run(Box::new(config), kubeconfig_out))
+}
+
+/// The CA chain at `path`: a PEM file with at least one certificate.
+fn read_ca(path: &str) -> Result<String, String> {
+    let pem = std::fs::read_to_string(path)
+        .map_err(|e| format!("--postgres-ca {path:?} cannot be read: {e}"))?;
+    let certificates = CertificateDer::pem_slice_iter(pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("--postgres-ca {path:?} is not a PEM certificate chain: {e}"))?;
+    if certificates.is_empty() {
+        return Err(format!(
+            "--postgres-ca {path:?} holds no certificate (expected -----BEGIN CERTIFICATE-----)"
+        ));
+    }
+    Ok(pem)
 }
 
 /// A count of extra seeded objects (at most 100000).
@@ -161,7 +194,7 @@ async fn wait_for_signal() {
 
 fn main() -> ExitCode {
     let (config, kubeconfig_out) = match parse_args(std::env::args().skip(1)) {
-        Ok(Command::Run(config, kubeconfig_out)) => (config, kubeconfig_out),
+        Ok(Command::Run(config, kubeconfig_out)) => (*config, kubeconfig_out),
         Ok(Command::Help) => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -193,6 +226,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if matches!(config.postgres, PostgresMode::Url(_)) && config.postgres_ca_pem.is_none() {
+        tracing::warn!(
+            "--postgres URL without --postgres-ca: the team chain (GET /teams/{{id}}.pem) is a \
+             placeholder, so clients that verify the server (the provider's Database resources) \
+             refuse it; pass the CA of that server with --postgres-ca PATH"
+        );
+    }
     runtime.block_on(async {
         let emulator = match Emulator::start(config).await {
             Ok(emulator) => emulator,
@@ -233,9 +273,33 @@ mod tests {
 
     fn run(args: &[&str]) -> Result<EmulatorConfig, String> {
         match parse_args(args.iter().map(|s| s.to_string()))? {
-            Command::Run(config, _) => Ok(config),
+            Command::Run(config, _) => Ok(*config),
             _ => Err("not a run".to_owned()),
         }
+    }
+
+    #[test]
+    fn postgres_ca_is_a_pem_chain_for_an_external_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("ca.pem");
+        let pem = rcgen::generate_simple_self_signed(vec!["db.internal".to_owned()])
+            .unwrap()
+            .cert
+            .pem();
+        std::fs::write(&good, &pem).unwrap();
+        let good = good.to_str().unwrap();
+        let c = run(&["--postgres", "postgres://u:p@h/db", "--postgres-ca", good]).unwrap();
+        assert_eq!(c.postgres_ca_pem.as_deref(), Some(pem.as_str()));
+
+        let e = run(&["--postgres", "auto", "--postgres-ca", good]).unwrap_err();
+        assert!(e.contains("needs --postgres URL"), "{e}");
+        let missing = dir.path().join("missing.pem");
+        let e = run(&["--postgres-ca", missing.to_str().unwrap()]).unwrap_err();
+        assert!(e.contains("cannot be read"), "{e}");
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate").unwrap();
+        let e = run(&["--postgres-ca", empty.to_str().unwrap()]).unwrap_err();
+        assert!(e.contains("holds no certificate"), "{e}");
     }
 
     #[test]

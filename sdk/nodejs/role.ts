@@ -37,6 +37,10 @@ export class Role extends pulumi.CustomResource {
     }
 
     /**
+     * The certificate chain (PEM) of the cluster's team, which Crunchy Bridge publishes at `GET /teams/{teamId}.pem` and which the server's certificate chains to. Give it to the application with `uri` to connect with `sslmode=verify-full` (see README).
+     */
+    declare public readonly caCertificate: pulumi.Output<string | undefined>;
+    /**
      * The id of the cluster the role belongs to (e.g. a Cluster's `id`). Changing it replaces the role.
      */
     declare public readonly clusterId: pulumi.Output<string>;
@@ -75,6 +79,7 @@ export class Role extends pulumi.CustomResource {
         opts = opts || {};
         if (opts.id) {
             const state = argsOrState as RoleState | undefined;
+            resourceInputs["caCertificate"] = state?.caCertificate;
             resourceInputs["clusterId"] = state?.clusterId;
             resourceInputs["flavor"] = state?.flavor;
             resourceInputs["name"] = state?.name;
@@ -92,6 +97,7 @@ export class Role extends pulumi.CustomResource {
             resourceInputs["clusterId"] = args?.clusterId;
             resourceInputs["flavor"] = args?.flavor;
             resourceInputs["name"] = args?.name;
+            resourceInputs["caCertificate"] = undefined /*out*/;
             resourceInputs["password"] = undefined /*out*/;
             resourceInputs["roleName"] = undefined /*out*/;
             resourceInputs["uri"] = undefined /*out*/;
@@ -109,6 +115,10 @@ export class Role extends pulumi.CustomResource {
  * Input properties used for looking up and filtering Role resources.
  */
 export interface RoleState {
+    /**
+     * The certificate chain (PEM) of the cluster's team, which Crunchy Bridge publishes at `GET /teams/{teamId}.pem` and which the server's certificate chains to. Give it to the application with `uri` to connect with `sslmode=verify-full` (see README).
+     */
+    caCertificate?: pulumi.Input<string>;
     /**
      * The id of the cluster the role belongs to (e.g. a Cluster's `id`). Changing it replaces the role.
      */

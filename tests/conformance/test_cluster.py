@@ -3,6 +3,7 @@ every assertion checked against the emulator's own state."""
 
 from __future__ import annotations
 
+import signal
 import time
 
 import grpc
@@ -10,7 +11,8 @@ import pytest
 from google.protobuf import descriptor_pool, message_factory
 from pulumi.runtime.proto import provider_pb2
 
-from harness import UNKNOWN, from_struct
+from conftest import CANARY_KEY
+from harness import UNKNOWN, Provider, from_struct, secret, to_struct, urn
 
 CL = "crunchybridge:index:Cluster"
 DR = provider_pb2.DiffResponse
@@ -222,19 +224,91 @@ def test_a_timeout_leaves_an_init_failed_cluster_that_the_next_up_resumes(bridge
 
 
 def test_a_create_retried_after_a_lost_answer_gets_the_same_cluster(bridge, emulator):
-    # The engine never recorded the first create (a crash, a cancel): the same URN and inputs
-    # send the same Idempotency-Key, and Bridge answers with the cluster it made.
-    first, _, _ = create(bridge, cluster_args(emulator))
-    again, out, _ = create(bridge, cluster_args(emulator))
+    # The engine never recorded the first create (a crash, a cancel): the same URN sends the
+    # same Idempotency-Key, and Bridge answers with the cluster it made.
+    first, out, _ = create(bridge, cluster_args(emulator))
+    again, _, _ = create(bridge, cluster_args(emulator))
     assert again == first and [c["id"] for c in new_clusters(emulator)] == [first]
-    # Another resource (another URN) with the same inputs is another cluster.
-    other, _, _ = create(bridge, cluster_args(emulator), name="db-2")
+    # Another resource (another URN) with the same name is refused: that cluster is not its.
+    with pytest.raises(grpc.RpcError) as e:
+        create(bridge, cluster_args(emulator), name="db-2")
+    assert f"pulumi import crunchybridge:index:Cluster db-2 {first}" in e.value.details()
+    assert [c["id"] for c in new_clusters(emulator)] == [first]
+    # ... and under another name it is another cluster.
+    other, _, _ = create(bridge, cluster_args(emulator, name="app-db-2"), name="db-2")
     assert other != first and len(new_clusters(emulator)) == 2
     # After a delete, the same create makes a new cluster rather than replaying the old one.
     bridge.delete(first, out, type_token=CL)
     third, _, _ = create(bridge, cluster_args(emulator))
     assert third not in (first, other)
     assert sorted(c["id"] for c in new_clusters(emulator)) == sorted([other, third])
+
+
+def restarted(engine, emulator, old: Provider) -> Provider:
+    """A new provider in place of `old`, which was killed: the next `pulumi up`."""
+    old.proc.wait()
+    p = Provider(["--logtostderr", engine.address])
+    p.stub.Handshake(provider_pb2.ProviderHandshakeRequest(engine_address=engine.address))
+    p.configure({"apiKey": secret(CANARY_KEY), "apiUrl": emulator.url})
+    return p
+
+
+def killed_after_the_post(bridge, emulator) -> dict:
+    """Starts a create, SIGKILLs the provider once Bridge holds the cluster (before the engine
+    could learn its id) and returns that cluster."""
+    set_provision_delay(emulator, 600_000)
+    inputs = bridge.checked(cluster_args(emulator), CL)
+    call = bridge.stub.Create.future(provider_pb2.CreateRequest(
+        urn=urn(CL, "db"), type=CL, name="db", properties=to_struct(inputs), timeout=60))
+    deadline = time.monotonic() + 20
+    while not new_clusters(emulator) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (held,) = new_clusters(emulator)
+    bridge.proc.send_signal(signal.SIGKILL)
+    with pytest.raises(grpc.RpcError):
+        call.result(timeout=10)
+    set_provision_delay(emulator, 50)
+    return held
+
+
+@pytest.mark.parametrize("edit", [{"maintenanceWindowStart": 3}, {"name": "app-db-renamed"}],
+                         ids=["same-name", "renamed"])
+def test_a_create_killed_then_edited_and_retried_makes_no_second_cluster(
+        bridge, emulator, engine, edit):
+    held = killed_after_the_post(bridge, emulator)
+    p = restarted(engine, emulator, bridge)
+    try:
+        # Edited: refused (within the hour the key carries the first create); nothing made.
+        with pytest.raises(grpc.RpcError) as e:
+            create(p, cluster_args(emulator, **edit))
+        assert "already sent a create" in e.value.details(), e.value.details()
+        assert "pulumi import crunchybridge:index:Cluster db" in e.value.details()
+        assert [c["id"] for c in new_clusters(emulator)] == [held["id"]]
+        # Inputs restored: the cluster the first create made is resumed.
+        set_state(emulator, held["id"], state="ready")
+        id, out, _ = create(p, cluster_args(emulator))
+        assert id == held["id"] and out["state"] == "ready"
+        assert [c["id"] for c in new_clusters(emulator)] == [held["id"]]
+    finally:
+        p.stop()
+
+
+def test_a_foreign_cluster_of_the_same_name_is_refused_with_the_import_command(bridge, emulator):
+    foreign = emulator.api("POST", "/clusters", {
+        "name": "app-db", "team_id": emulator.seed["team_id"], "plan_id": "hobby-2",
+        "provider_id": "aws", "region_id": "us-east-1"})
+    for _ in range(2):  # the second time, the probe's refusal is replayed: refused again
+        with pytest.raises(grpc.RpcError) as e:
+            create(bridge, cluster_args(emulator))
+        msg = e.value.details()
+        assert f"pulumi import crunchybridge:index:Cluster db {foreign['id']}" in msg, msg
+        assert "nothing was created" in msg
+        assert [c["id"] for c in new_clusters(emulator)] == [foreign["id"]]
+    # Given another name, the same resource creates its cluster (once).
+    id, _, _ = create(bridge, cluster_args(emulator, name="app-db-2"))
+    again, _, _ = create(bridge, cluster_args(emulator, name="app-db-2"))
+    assert again == id
+    assert sorted(c["id"] for c in new_clusters(emulator)) == sorted([foreign["id"], id])
 
 
 def test_a_create_whose_answer_is_lost_makes_one_cluster(bridge, emulator):

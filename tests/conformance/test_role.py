@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import time
+import urllib.request
 
 import grpc
 import pytest
@@ -133,9 +134,23 @@ def test_an_existing_role_prints_the_import_command(bridge, emulator, engine):
 
 
 def test_a_create_whose_answer_is_lost_makes_the_role_once(bridge, emulator):
+    # Bridge made the role and the answer was lost: the retry (same Idempotency-Key) gets
+    # Bridge's stored answer, so the role is resumed, not refused as an existing one.
     emulator.fault(method="POST", path="/clusters/*/roles", drop_after_commit=True, count=1)
     id, out, _ = create(bridge, emulator, "user")
     assert reveal(out["password"]) == roles(emulator)[out["roleName"]]["password"]
+
+
+@pytest.mark.parametrize("name", ["user", "application"])
+def test_the_team_chain_is_an_output_for_verify_full(bridge, emulator, name):
+    req = urllib.request.Request(f"{emulator.url}/teams/{emulator.seed['team_id']}.pem")
+    req.add_header("Authorization", f"Bearer {emulator.api_key}")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        chain = r.read().decode()
+    id, out, inputs = create(bridge, emulator, name)
+    assert out["caCertificate"] == chain and chain.startswith("-----BEGIN CERTIFICATE-----")
+    read = from_struct(bridge.read(id, out, inputs, type_token=RL).properties)
+    assert read["caCertificate"] == out["caCertificate"]
 
 
 def test_a_role_on_an_unknown_cluster_is_a_clear_error(bridge):

@@ -399,6 +399,21 @@ pub struct ClustersHandler {
     bridge: Bridge,
 }
 
+/// What an idempotency key holds, as [`ClustersHandler::probe_create_key`] found out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyUse {
+    /// 409: the key carries another request (a create made with it within the hour, or one
+    /// still running), so a create sent with it cannot make a new cluster.
+    HoldsOtherRequest,
+    /// The replayed refusal of an earlier probe: the key made no cluster, and a create sent
+    /// with it gets 409.
+    HoldsProbe,
+    /// The key was unused; this probe's refusal now holds it.
+    TakenByProbe,
+    /// Bridge accepted the empty create (it never should); nothing can be concluded.
+    Accepted,
+}
+
 impl ClustersHandler {
     pub(crate) fn new(bridge: Bridge) -> Self {
         Self { bridge }
@@ -477,6 +492,36 @@ impl ClustersHandler {
             .idempotency_key(key.clone())
             .send()
             .await
+    }
+
+    /// What `key` holds, asked without any chance of making a cluster: `POST /clusters` with an
+    /// empty body under `key`, which Bridge can only refuse (name, plan and team are required).
+    /// A key that already carries a create answers 409 (another request); a key that was
+    /// unused is taken by this refusal (Bridge stores every answer but 429/500/503), so the
+    /// caller must not send a create with it afterwards.
+    ///
+    /// # Errors
+    /// Any [`Error`] but the answers [`KeyUse`] describes.
+    pub async fn probe_create_key(&self, key: &IdempotencyKey) -> Result<KeyUse, Error> {
+        let sent = self
+            .bridge
+            .call(Method::POST, &["clusters"])
+            .json(&serde_json::json!({}))
+            .idempotency_key(key.clone())
+            .send_raw()
+            .await;
+        match sent {
+            Ok(_) => Ok(KeyUse::Accepted),
+            Err(Error::Api(e)) if e.status == 409 => Ok(KeyUse::HoldsOtherRequest),
+            Err(Error::Api(e)) if (400..500).contains(&e.status) && e.status != 429 => {
+                Ok(if e.replayed {
+                    KeyUse::HoldsProbe
+                } else {
+                    KeyUse::TakenByProbe
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Change name, protection, maintenance window or environment.

@@ -78,7 +78,7 @@ use serde::de::DeserializeOwned;
 pub use self::account::{Account, AccountHandler};
 pub use self::clusters::{
     Cluster, ClusterOperation, ClusterState, ClusterStatus, ClusterUpgrade, ClustersHandler,
-    CreateCluster, DiskUsage, FirewallMode, OperationFlavor, OperationState,
+    CreateCluster, DiskUsage, FirewallMode, KeyUse, OperationFlavor, OperationState,
     PostgresVersionSelector, UpdateCluster, UpgradeCluster,
 };
 pub use self::error::{ApiError, Error};

@@ -36,6 +36,9 @@ pub struct ApiError {
     pub is_transient: bool,
     /// How long the server asked the client to wait (`Retry-After`), if it did.
     pub retry_after: Option<Duration>,
+    /// Whether the answer is a stored one replayed for the request's idempotency key (Bridge's
+    /// `Idempotency-Replay: true`) rather than the outcome of this request.
+    pub replayed: bool,
 }
 
 impl fmt::Display for ApiError {
@@ -387,6 +390,7 @@ mod tests {
             request_id: Some("rid-1".into()),
             is_transient: false,
             retry_after: None,
+            replayed: false,
         }
     }
 

@@ -382,14 +382,18 @@ impl<D: ApiDescription> Executor<D> {
                 body: body.bytes,
             });
         }
-        Err(self.api_error(
+        let mut error = self.api_error(
             request,
             status,
             echoed,
             retry_after,
             content_type.as_deref(),
             &body.bytes,
-        ))
+        );
+        if let Error::Api(e) | Error::Unauthorized(e) | Error::RateLimited(e) = &mut error {
+            e.replayed = replayed;
+        }
+        Err(error)
     }
 
     fn transport_error(
@@ -469,6 +473,7 @@ impl<D: ApiDescription> Executor<D> {
             request_id: body_rid.filter(|r| !r.is_empty()).or(request_id),
             is_transient,
             retry_after,
+            replayed: false,
         });
         match status {
             401 => Error::Unauthorized(api_error),

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use futures::{StreamExt, TryStreamExt};
 use oceanid_core::crunchybridge::{
     Bridge, ClusterId, ClusterState, CreateCluster, CreateFirewallRule, Deletion, Error,
-    ExposeSecret, FirewallRuleId, FirewallRuleKind, ListParams, NetworkId, RetryPolicy, RoleFlavor,
-    RoleName, TeamId, UpdateCluster, UpdateFirewallRule, UpgradeCluster, UpsertRole,
+    ExposeSecret, FirewallRuleId, FirewallRuleKind, IdempotencyKey, KeyUse, ListParams, NetworkId,
+    RetryPolicy, RoleFlavor, RoleName, TeamId, UpdateCluster, UpdateFirewallRule, UpgradeCluster,
+    UpsertRole,
 };
 use oceanid_emulator::{Emulator, EmulatorConfig};
 use serde_json::{Value, json};
@@ -767,4 +768,48 @@ async fn emulator_answers_match_the_response_schemas() {
     assert_eq!(raw.status().as_u16(), 404);
     let body: Value = raw.json().await.expect("a JSON error");
     crate::bridge_openapi::assert_valid("Error", &body);
+}
+
+#[tokio::test]
+async fn a_probe_tells_what_an_idempotency_key_holds_and_never_creates() {
+    let emu = emulator().await;
+    let bridge = client(&emu);
+    let clusters = bridge.clusters();
+    let before = clusters.list_all().await.unwrap().len();
+
+    // A key that carries a create: 409, so a create with it can only replay or conflict.
+    let used = IdempotencyKey::new();
+    let made = clusters
+        .create_with_key(&new_cluster(&emu, "probed", "hobby-2"), &used)
+        .await
+        .unwrap();
+    assert_eq!(
+        clusters.probe_create_key(&used).await.unwrap(),
+        KeyUse::HoldsOtherRequest
+    );
+
+    // An unused key is taken by the probe's refusal, which is then replayed.
+    let fresh = IdempotencyKey::new();
+    assert_eq!(
+        clusters.probe_create_key(&fresh).await.unwrap(),
+        KeyUse::TakenByProbe
+    );
+    assert_eq!(
+        clusters.probe_create_key(&fresh).await.unwrap(),
+        KeyUse::HoldsProbe
+    );
+    let refused = clusters
+        .create_with_key(&new_cluster(&emu, "after-probe", "hobby-2"), &fresh)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(409), "{refused}");
+    assert!(!refused.api().unwrap().replayed);
+
+    let after = clusters.list_all().await.unwrap();
+    assert_eq!(
+        after.len(),
+        before + 1,
+        "only the one real create made a cluster"
+    );
+    assert!(after.iter().any(|c| c.id == made.id));
 }

@@ -162,10 +162,15 @@ async fn an_existing_server_by_url() {
     let env = start_with(EmulatorConfig {
         api_key: API_KEY.to_owned(),
         postgres: PostgresMode::Url(url.clone()),
+        postgres_ca_pem: Some(ca.clone()),
         ..EmulatorConfig::default()
     })
     .await;
     let seed = env.emu.seed().clone();
+    // The team chain is the CA given for the external server, so clients can verify it.
+    let chain = env.api.get(&format!("/teams/{}.pem", seed.team_id)).await;
+    chain.expect(200);
+    assert_eq!(chain.text, ca);
     let roles = format!("/clusters/{}/roles", seed.cluster_id);
     let cluster = env.api.get(&format!("/clusters/{}", seed.cluster_id)).await;
     assert_eq!(cluster.json["host"], server.host());

@@ -16,6 +16,9 @@ use oceanid_core::postgres::{
 use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Created, Resource, ResourceError};
 
+use super::import_command::resource_name;
+use super::team_chain::team_chain;
+
 /// Databases every cluster has, which a Database resource must not manage (or drop).
 const SYSTEM_DATABASES: [&str; 3] = ["postgres", "template0", "template1"];
 
@@ -157,14 +160,6 @@ fn refusal_to_take_over(urn: &str, cluster: &ClusterId, error: &pg::Error) -> St
     )
 }
 
-/// The name part of a URN (`…::name`), for the `pulumi import` command we print.
-fn resource_name(urn: &str) -> &str {
-    urn.rsplit("::")
-        .next()
-        .filter(|n| !n.is_empty())
-        .unwrap_or("<name>")
-}
-
 /// The comment a database this provider made carries: the resource's URN.
 fn marker(urn: &str) -> String {
     format!("managed by Pulumi (oceanid) as {urn}")
@@ -219,21 +214,6 @@ fn bounded(url: PgUrl, cx: &Context<Clients>) -> PgUrl {
         .min(CONNECT_TIMEOUT)
         .max(Duration::from_secs(1));
     url.with_connect_timeout(timeout)
-}
-
-/// The certificate chain of `team` (`GET /teams/{id}.pem`), which the cluster's server
-/// certificate chains to.
-async fn team_chain(bridge: &Bridge, team: &TeamId) -> Result<String, ResourceError> {
-    bridge.teams().certificate(team).await.map_err(|e| {
-        ResourceError::because(
-            format!(
-                "cannot get the certificate chain of team {team} (GET /teams/{team}.pem), which \
-                 the provider verifies the cluster's server certificate against before it logs \
-                 in as the superuser"
-            ),
-            &e,
-        )
-    })
 }
 
 /// The superuser's URL (to the `postgres` database), from `GET /clusters/{id}/roles/postgres`,

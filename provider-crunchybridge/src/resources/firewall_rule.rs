@@ -14,6 +14,8 @@ use oceanid_core::crunchybridge::{
 use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Created, Resource, ResourceError};
 
+use super::import_command::resource_name;
+
 /// Which way a rule lets traffic through.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -146,14 +148,6 @@ fn overlaps(a: &str, b: &str) -> bool {
 
 fn is_allow_all(rule: &str) -> bool {
     matches!(rule, "0.0.0.0/0" | "::/0")
-}
-
-/// The name part of a URN (`…::name`), for the `pulumi import` command we print.
-fn resource_name(urn: &str) -> &str {
-    urn.rsplit("::")
-        .next()
-        .filter(|n| !n.is_empty())
-        .unwrap_or("<name>")
 }
 
 /// Why a new rule cannot be added next to the existing ones, if it cannot.

@@ -3,4 +3,6 @@
 pub mod cluster;
 pub mod database;
 pub mod firewall_rule;
+mod import_command;
 pub mod role;
+mod team_chain;

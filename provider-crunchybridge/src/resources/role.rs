@@ -22,6 +22,9 @@ use oceanid_core::crunchybridge::{
 use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Created, Resource, ResourceError};
 
+use super::import_command::resource_name;
+use super::team_chain::cluster_chain;
+
 /// What a role may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -93,6 +96,11 @@ pub struct RoleState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-secret" = true))]
     pub uri: Option<String>,
+    /// The certificate chain (PEM) of the cluster's team, which Crunchy Bridge publishes at
+    /// `GET /teams/{teamId}.pem` and which the server's certificate chains to. Give it to the
+    /// application with `uri` to connect with `sslmode=verify-full` (see README).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_certificate: Option<String>,
 }
 
 /// `crunchybridge:index:Role`.
@@ -202,6 +210,7 @@ fn state_of(
         role_name: role.name.to_string(),
         password: role.password.as_ref().map(|p| p.expose_secret().to_owned()),
         uri: role.uri.as_ref().map(|u| u.expose_secret().to_owned()),
+        ca_certificate: None,
     }
 }
 
@@ -221,14 +230,6 @@ fn problem(role: &ApiRole, asked: &RoleArgs) -> Option<String> {
         ));
     }
     (!problems.is_empty()).then(|| problems.join("; "))
-}
-
-/// The name part of a URN (`…::name`), for the `pulumi import` command we print.
-fn resource_name(urn: &str) -> &str {
-    urn.rsplit("::")
-        .next()
-        .filter(|n| !n.is_empty())
-        .unwrap_or("<name>")
 }
 
 #[async_trait]
@@ -340,6 +341,7 @@ impl Resource for Role {
                     role_name: name.to_string(),
                     password: None,
                     uri: None,
+                    ca_certificate: None,
                 };
                 return Err(ResourceError::init_failed(
                     id,
@@ -360,6 +362,7 @@ impl Resource for Role {
                     role_name: name.to_string(),
                     password: None,
                     uri: None,
+                    ca_certificate: None,
                 };
                 return Err(ResourceError::init_failed(
                     id,
@@ -370,7 +373,8 @@ impl Resource for Role {
                 ));
             }
         };
-        let state = made_state(&held);
+        let mut state = made_state(&held);
+        state.ca_certificate = Some(cluster_chain(&bridge, &cluster).await?);
         if let Some(why) = problem(&held, &args) {
             return Err(ResourceError::init_failed(
                 id,
@@ -390,12 +394,15 @@ impl Resource for Role {
         let (cluster, name) = parse_id(id)?;
         let bridge = cx.bridge()?;
         match bridge.roles(&cluster).get_opt(&name).await {
-            Ok(Some(role)) => Ok(Some(state_of(
-                &role,
-                &cluster,
-                name.as_str(),
-                prior.as_ref().map(|p| &p.args),
-            ))),
+            Ok(Some(role)) => Ok(Some(RoleState {
+                ca_certificate: Some(cluster_chain(&bridge, &cluster).await?),
+                ..state_of(
+                    &role,
+                    &cluster,
+                    name.as_str(),
+                    prior.as_ref().map(|p| &p.args),
+                )
+            })),
             Ok(None) => Ok(None),
             Err(e) => Err(ResourceError::because(
                 format!("cannot read role `{name}` of cluster {cluster}"),
@@ -449,7 +456,10 @@ impl Resource for Role {
                 &e,
             )
         })?;
-        let state = state_of(&held, &cluster, name.as_str(), Some(&news));
+        let state = RoleState {
+            ca_certificate: Some(cluster_chain(&bridge, &cluster).await?),
+            ..state_of(&held, &cluster, name.as_str(), Some(&news))
+        };
         if let Some(why) = problem(&held, &news) {
             return Err(ResourceError::init_failed(
                 id,

@@ -2,22 +2,39 @@
 //! for until `ready`, changed in place (PATCH, upgrades, the HA actions) and read back after
 //! every change.
 //!
-//! # One cluster per create, even across retries
-//! `POST /clusters` carries an `Idempotency-Key` derived deterministically from the resource's
-//! URN and the request body: a UUIDv5 of `"<urn>\n<JSON body>"` in a namespace of our own.
-//! Bridge keeps a key for an hour and replays its stored answer to the same request. So a
-//! `pulumi up` that lost the answer (a dropped connection, a provider that was killed, an
-//! engine that was cancelled before it recorded the id) and is run again with the same
-//! inputs gets the cluster that was made, not a second one. A random key would only cover
-//! retries within one call; a key of the URN alone would replay a stale answer after the
-//! inputs changed (and Bridge answers 409 to the same key with another body).
+//! # One cluster per resource, whatever crashes, edits and retries come between
+//! `POST /clusters` carries an `Idempotency-Key` derived from the resource's URN alone (a
+//! UUIDv5 of `"create\n<urn>"` in a namespace of our own), so every create a resource sends
+//! within an hour uses the same key. Bridge keeps a key for an hour: the same request again
+//! gets the stored answer (`Idempotency-Replay: true`), another request with that key gets 409.
+//! So a `pulumi up` that lost the answer (a dropped connection, a killed provider, a cancelled
+//! engine) and is run again gets the cluster that was made; run again with edited inputs, it
+//! gets 409 and refuses (restore the inputs, or import the cluster), never a second cluster.
 //!
-//! A replay can name a cluster that no longer exists (a `pulumi destroy` and a new
-//! `pulumi up` with the same inputs within the hour). The create then sees the named
-//! cluster absent (or `destroying`) and asks again with a key derived from the previous key
-//! and the stale id: still deterministic, so retries stay safe. Replacements delete the old
-//! cluster first ([`Cluster::DELETE_BEFORE_REPLACE`]), so a forced replacement with unchanged
-//! inputs never receives the old cluster back as the "new" one.
+//! Before any create, the team's clusters are listed (every page) and those of the requested
+//! name (not being deleted) are found. A create is sent while such a cluster exists only when
+//! the key provably carries an earlier create of this resource, for then Bridge cannot make a
+//! new cluster with it. The proof is a probe: `POST /clusters` with an empty body (which Bridge
+//! can only refuse) under the key. 409 means the key carries another request, an earlier
+//! create of this resource: the create is sent and Bridge replays it (the cluster is resumed)
+//! or answers 409 (refused: other inputs). Any other refusal means the key carried no create,
+//! so the cluster of that name is not ours (or ours from more than an hour ago): refused with
+//! `pulumi import crunchybridge:index:Cluster <name> <clusterId>`, nothing created. The probe
+//! spends an unused key (Bridge stores the refusal for an hour), so the next create walks on
+//! to a key derived from it; a replayed probe refusal is recognised by `Idempotency-Replay`.
+//!
+//! A replay can name a cluster that no longer exists (a `pulumi destroy` and a new `pulumi up`
+//! within the hour): the create then asks again with a key derived from the previous key and
+//! the stale id, still deterministic. Replacements delete the old cluster first
+//! ([`Cluster::DELETE_BEFORE_REPLACE`]), so a forced replacement never receives the old
+//! cluster back as the "new" one.
+//!
+//! Limits, which no rule can close without a marker on the cluster (Bridge has none): after
+//! more than an hour, a create whose `name` was edited since the lost create makes a cluster
+//! (the first one, under its old name, is left for `pulumi import`; the engine reports the
+//! interrupted create as a pending operation); a same-name cluster made by this resource more
+//! than an hour ago is refused like a foreign one (import it); and the key could expire in the
+//! instant between the probe and the create, when the earlier create was exactly an hour ago.
 //!
 //! # Waiting, and what a timeout leaves
 //! After the create (and after every upgrade or HA change) the provider polls
@@ -41,6 +58,7 @@
 //! `networkId` (the network it is in) plus everything Bridge reports.
 
 mod args;
+mod create_once;
 mod idempotency;
 mod mapping;
 mod validate;
@@ -51,8 +69,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use oceanid_core::crunchybridge::{
-    Cluster as ApiCluster, ClusterState as BridgeState, Deletion, Error as BridgeError,
-    PostgresVersionSelector, UpdateCluster, UpgradeCluster,
+    Cluster as ApiCluster, ClusterState as BridgeState, Deletion, PostgresVersionSelector,
+    UpdateCluster, UpgradeCluster,
 };
 
 use crate::clients::{BridgeOf, Clients};
@@ -62,7 +80,7 @@ pub use args::{ClusterArgs, ClusterState, FirewallMode, PROVIDERS};
 pub use idempotency::{create_key, next_create_key};
 pub use validate::{normalize_cidr4, parse_id};
 
-use idempotency::MAX_STALE_REPLAYS;
+use create_once::create_once;
 use mapping::{
     create_request, mismatch, patch_for, refused_change, state_name, state_of, upgrade_for,
     upgraded,
@@ -73,20 +91,6 @@ use wait::{Stopped, is_settled, stopped_error, wait_until};
 /// `crunchybridge:index:Cluster`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Cluster;
-
-/// The error for a failed `POST /clusters`.
-fn create_failed(args: &ClusterArgs, e: &BridgeError) -> ResourceError {
-    if e.is_maybe_sent() || e.is_timeout() {
-        ResourceError::msg(format!(
-            "creating cluster {:?} may or may not have succeeded: {e}. Run `pulumi up` again \
-             within the hour with the same inputs: it sends the same Idempotency-Key, so Bridge \
-             answers with the cluster it made (if it made one) instead of making a second",
-            args.name
-        ))
-    } else {
-        ResourceError::because(format!("cannot create cluster {:?}", args.name), e)
-    }
-}
 
 fn protected_error(c: &ApiCluster) -> ResourceError {
     ResourceError::msg(format!(
@@ -105,8 +109,10 @@ impl Resource for Cluster {
 
     const TOKEN: &'static str = "crunchybridge:index:Cluster";
     const DESCRIPTION: &'static str = "A Crunchy Bridge PostgreSQL cluster.\n\nCreate sends an \
-        Idempotency-Key derived from the resource and its inputs, so a `pulumi up` retried after a \
-        lost answer gets the cluster that was made rather than a second one; it then waits until \
+        Idempotency-Key derived from the resource alone, so a `pulumi up` retried after a lost \
+        answer gets the cluster that was made rather than a second one (retried with edited \
+        inputs within the hour, it refuses); a cluster of the same name in the team that this \
+        resource did not make is refused with the `pulumi import` command. It then waits until \
         the cluster is `ready`, reporting progress. If the timeout (`customTimeouts`, 30 minutes by \
         default) passes first, the cluster stays in the stack and the next `pulumi up` resumes \
         waiting; `creation_failed` is an error naming the cluster, which `pulumi destroy` deletes. \
@@ -135,47 +141,7 @@ impl Resource for Cluster {
         let bridge = cx.bridge()?;
         let clusters = bridge.clusters();
         let request = create_request(&args);
-        let mut key = create_key(cx.urn(), &request);
-        let mut made = None;
-        for _ in 0..MAX_STALE_REPLAYS {
-            let answer = clusters
-                .create_with_key(&request, &key)
-                .await
-                .map_err(|e| create_failed(&args, &e))?;
-            match clusters.get_opt(&answer.id).await {
-                Ok(Some(live)) if live.state != Some(BridgeState::Destroying) => {
-                    made = Some(live);
-                    break;
-                }
-                Ok(_) => {
-                    cx.info(&format!(
-                        "Bridge replayed an earlier answer naming cluster {}, which has since \
-                         been deleted; asking again",
-                        answer.id
-                    ));
-                    key = next_create_key(&key, answer.id.as_str());
-                }
-                Err(e) => {
-                    return Err(ResourceError::init_failed(
-                        answer.id.to_string(),
-                        &state_of(&answer, Some(&args)),
-                        vec![format!(
-                            "cluster {} was created, but reading it back failed: {e}. It stays \
-                             in the stack, and the next `pulumi up` resumes",
-                            answer.id
-                        )],
-                    ));
-                }
-            }
-        }
-        let Some(made) = made else {
-            return Err(ResourceError::msg(format!(
-                "creating cluster {:?}: Bridge kept answering with clusters that were deleted; \
-                 wait an hour (Idempotency-Keys expire) or change an input, then run `pulumi up` \
-                 again",
-                args.name
-            )));
-        };
+        let made = create_once(cx, &clusters, &args, &request).await?;
         let id = made.id.clone();
         cx.info(&format!(
             "Bridge accepted cluster {:?} as {id}; waiting until it is ready (usually a few \
@@ -582,20 +548,17 @@ mod tests {
     }
 
     #[test]
-    fn idempotency_keys_are_deterministic_per_resource_and_body() {
+    fn idempotency_keys_are_deterministic_per_resource_whatever_the_inputs() {
         let urn = "urn:pulumi:prod::infra::crunchybridge:index:Cluster::db";
-        let request = create_request(&args());
-        let key = create_key(urn, &request);
-        assert_eq!(key, create_key(urn, &request), "same resource, same inputs");
+        let key = create_key(urn);
+        assert_eq!(key, create_key(urn), "same resource, same key");
         assert!(Uuid::parse_str(key.as_str()).is_ok_and(|u| u.get_version_num() == 5));
         let other_stack = urn.replace("prod", "dev");
-        assert_ne!(key, create_key(&other_stack, &request));
-        let mut bigger = args();
-        bigger.storage = Some(20);
-        assert_ne!(key, create_key(urn, &create_request(&bigger)));
+        assert_ne!(key, create_key(&other_stack));
         let next = next_create_key(&key, "rvf73a77ozfsvcttryebfrnlem");
         assert_ne!(next, key);
         assert_eq!(next, next_create_key(&key, "rvf73a77ozfsvcttryebfrnlem"));
+        assert_ne!(next, next_create_key(&key, "probe"));
     }
 
     #[test]
