@@ -6,11 +6,10 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::RootCertStore;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
@@ -117,8 +116,13 @@ impl Backend {
         })
     }
 
-    /// Uses an existing server through a superuser URL.
-    pub(crate) async fn external(url: &str) -> Result<Backend, crate::EmulatorError> {
+    /// Uses an existing server through a superuser URL. Its certificate is verified against
+    /// `ca_pem` (`--postgres-ca`), chain and host name; without one, only `sslmode=disable`
+    /// is accepted, so the emulator never talks to a server it has not authenticated over TLS.
+    pub(crate) async fn external(
+        url: &str,
+        ca_pem: Option<&str>,
+    ) -> Result<Backend, crate::EmulatorError> {
         let fail = |reason: String| crate::EmulatorError::ExternalPostgres { reason };
         let mut config = tokio_postgres::Config::from_str(url).map_err(|e| {
             fail(format!(
@@ -148,10 +152,19 @@ impl Backend {
             SslMode::Prefer => "prefer",
             _ => "require",
         };
-        let admin = Admin {
-            config,
-            tls: tls_accepting_any().map_err(fail)?,
+        let tls = match (ca_pem, sslmode) {
+            (Some(pem), _) => tls_pinned_to(pem).map_err(fail)?,
+            // No TLS is attempted with `sslmode=disable`, so an empty trust store is never used.
+            (None, "disable") => tls_pinned_to("").map_err(fail)?,
+            (None, _) => {
+                return Err(fail(format!(
+                    "the server's certificate cannot be verified without its CA: pass \
+                     `--postgres-ca PATH` (the PEM of the CA that signed it), or put \
+                     `sslmode=disable` in the URL (sslmode is {sslmode} now)"
+                )));
+            }
         };
+        let admin = Admin { config, tls };
         let client = admin.connect().await.map_err(|e| fail(e.0))?;
         let is_superuser = client
             .query_one(
@@ -439,60 +452,6 @@ fn tls_pinned_to(ca_pem: &str) -> Result<MakeRustlsConnect, String> {
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(MakeRustlsConnect::new(config))
-}
-
-/// TLS that accepts any server certificate (an existing server whose CA the emulator does not
-/// know); handshake signatures are still checked.
-fn tls_accepting_any() -> Result<MakeRustlsConnect, String> {
-    let provider = provider();
-    let verifier = AnyServerCertificate(provider.signature_verification_algorithms);
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("configuring TLS: {e}"))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    Ok(MakeRustlsConnect::new(config))
-}
-
-/// Its own copy of oceanid-core's accept-any verifier, on purpose: the test double must not
-/// share the client's bugs.
-#[derive(Debug)]
-struct AnyServerCertificate(WebPkiSupportedAlgorithms);
-
-impl ServerCertVerifier for AnyServerCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_schemes()
-    }
 }
 
 #[cfg(test)]

@@ -222,7 +222,9 @@ impl Emulator {
         let backend = match &config.postgres {
             PostgresMode::None => Backend::None,
             PostgresMode::Auto => Backend::ephemeral().await?,
-            PostgresMode::Url(url) => Backend::external(url).await?,
+            PostgresMode::Url(url) => {
+                Backend::external(url, config.postgres_ca_pem.as_deref()).await?
+            }
         };
         let passwords = prepare_builtin_roles(&backend)
             .await

@@ -37,7 +37,8 @@ logs to stderr, and runs until interrupted.
   --postgres-ca PATH        with --postgres URL: the PEM file of the CA that signed that server's
                             certificate (whose names must include the URL's host). It is served
                             as the team chain (GET /teams/{id}.pem), which the provider verifies
-                            the server against (verify-full). Without it the team chain is a
+                            the server against (verify-full); the emulator verifies it too.
+                            Without it the URL must say sslmode=disable, the team chain is a
                             placeholder, and Database resources fail their TLS check
   --provision-delay-ms N    how long cluster provisioning and upgrades take (default 50)
   --kubernetes-token TOKEN  the bearer token of the Kubernetes API's admin
