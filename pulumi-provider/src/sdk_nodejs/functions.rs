@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 
 use super::model::Function;
 use super::resources::interface_members;
-use super::typescript::{Flavor, TypeWriter, access, doc, file_with_imports, pascal, quote};
+use super::typescript::{
+    Flavor, TypeWriter, access, doc, file_with_imports, member_file, pascal, quote,
+};
 
 /// `<functionName>.ts`: `getX`, `getXOutput`, `GetXArgs`, `GetXOutputArgs`, `GetXResult`.
 pub(super) fn emit_function(f: &Function) -> String {
@@ -94,5 +96,6 @@ pub(super) fn emit_function(f: &Function) -> String {
         }
     }
     let body = b.trim_end().to_owned() + "\n";
-    file_with_imports(&body, &tw, "./utilities")
+    let (_, root) = member_file(f.module.as_deref(), name);
+    file_with_imports(&body, &tw, root)
 }

@@ -27,7 +27,8 @@ pub(super) struct Model {
     pub(super) provider: Resource,
     pub(super) resources: Vec<Resource>,
     pub(super) functions: Vec<Function>,
-    /// Type name → definition, from `types`.
+    /// Type name → definition, from `types`; a type of module `m` is named `m.Name`, as
+    /// TypeScript refers to it inside `types/input.ts` and `types/output.ts`.
     pub(super) types: BTreeMap<String, TypeDef>,
 }
 
@@ -84,6 +85,8 @@ impl Shape {
 /// A resource (or the provider itself).
 pub(super) struct Resource {
     pub(super) token: String,
+    /// The module of the token (`None` for `index`): the SDK directory the file goes to.
+    pub(super) module: Option<String>,
     pub(super) name: String,
     pub(super) description: Option<String>,
     pub(super) deprecation: Option<String>,
@@ -96,6 +99,8 @@ pub(super) struct Resource {
 /// A function (invoke).
 pub(super) struct Function {
     pub(super) token: String,
+    /// The module of the token (`None` for `index`).
+    pub(super) module: Option<String>,
     pub(super) name: String,
     pub(super) description: Option<String>,
     pub(super) deprecation: Option<String>,
@@ -134,21 +139,48 @@ fn string_map(v: Option<&Json>) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// `(module, Name)` of `pkg:module:Name`, refusing modules other than `index`.
-fn split_token(token: &str) -> Result<String, SdkError> {
+/// `(module, Name)` of `pkg:module:Name`, with `None` for the `index` module (or an empty
+/// one). A module other than `index` must be an identifier: it names a directory of the SDK
+/// and a TypeScript namespace.
+fn split_token(token: &str) -> Result<(Option<String>, String), SdkError> {
     let parts: Vec<&str> = token.split(':').collect();
     match parts.as_slice() {
-        [_, module, name] if (module.is_empty() || *module == "index") && is_ident(name) => {
-            Ok((*name).to_owned())
+        [_, module, name] if is_ident(name) => {
+            if module.is_empty() || *module == "index" {
+                Ok((None, (*name).to_owned()))
+            } else if is_ident(module) && !RESERVED_DIRS.contains(module) {
+                Ok((Some((*module).to_owned()), (*name).to_owned()))
+            } else {
+                Err(unsupported(
+                    token,
+                    format!(
+                        "the module `{module}` must be an identifier other than {}, since it \
+                         names a directory of the SDK",
+                        RESERVED_DIRS.join(", ")
+                    ),
+                ))
+            }
         }
         [_, _, _] => Err(unsupported(
             token,
-            "only tokens `<package>:index:<Name>` with an identifier name are supported",
+            "the name of a token `<package>:<module>:<Name>` must be an identifier",
         )),
         _ => Err(unsupported(
             token,
             "a token must be `<package>:<module>:<Name>`",
         )),
+    }
+}
+
+/// Directories (and sub-module names) of the SDK root that a module cannot take.
+const RESERVED_DIRS: [&str; 6] = ["config", "types", "bin", "tests", "node_modules", "index"];
+
+/// The name a type has in `types/input.ts` and `types/output.ts`: `Name` in `index`,
+/// `module.Name` in a module (its namespace).
+fn type_key(module: Option<&str>, name: &str) -> String {
+    match module {
+        Some(m) => format!("{m}.{name}"),
+        None => name.to_owned(),
     }
 }
 
@@ -164,9 +196,23 @@ impl Model {
         // Type names first: properties refer to them.
         let mut names: BTreeMap<String, (String, Json)> = BTreeMap::new();
         for (token, spec) in sorted_entries(schema.get("types")) {
-            let short = split_token(&token)?;
-            if names.insert(short.clone(), (token.clone(), spec)).is_some() {
+            let (module, short) = split_token(&token)?;
+            let key = type_key(module.as_deref(), &short);
+            if names.insert(key, (token.clone(), spec)).is_some() {
                 return Err(unsupported(token, "two types share this name"));
+            }
+        }
+        // Inside a module's namespace an index type of the same name would be shadowed.
+        for key in names.keys() {
+            if let Some((_, short)) = key.split_once('.')
+                && names.contains_key(short)
+            {
+                return Err(unsupported(
+                    &names[key].0,
+                    format!(
+                        "a type of a module cannot share its name with the index type `{short}`"
+                    ),
+                ));
             }
         }
         let enum_types: BTreeSet<String> = names
@@ -211,7 +257,7 @@ impl Model {
         }
         let mut functions = Vec::new();
         for (token, spec) in sorted_entries(schema.get("functions")) {
-            let fname = split_token(&token)?;
+            let (module, fname) = split_token(&token)?;
             let inputs = spec.get("inputs").cloned().unwrap_or(Json::Null);
             let outputs = spec.get("outputs").cloned().unwrap_or(Json::Null);
             if outputs.get("properties").is_none() && !outputs.is_null() {
@@ -221,6 +267,7 @@ impl Model {
                 ));
             }
             functions.push(Function {
+                module,
                 name: fname,
                 description: str_field(&spec, "description"),
                 deprecation: str_field(&spec, "deprecationMessage"),
@@ -234,14 +281,23 @@ impl Model {
             });
         }
         let mut names_seen = BTreeSet::new();
-        for n in resources
+        let modules: BTreeSet<&str> = resources
             .iter()
-            .map(|r| camel(&r.name))
-            .chain(functions.iter().map(|f| camel(&f.name)))
+            .filter_map(|r| r.module.as_deref())
+            .chain(functions.iter().filter_map(|f| f.module.as_deref()))
+            .collect();
+        for (module, n) in resources
+            .iter()
+            .map(|r| (r.module.as_deref(), camel(&r.name)))
+            .chain(
+                functions
+                    .iter()
+                    .map(|f| (f.module.as_deref(), camel(&f.name))),
+            )
         {
-            if ["index", "provider", "utilities"].contains(&n.as_str())
-                || !names_seen.insert(n.clone())
-            {
+            let clashes = ["index", "provider", "utilities"].contains(&n.as_str())
+                || (module.is_none() && modules.contains(n.as_str()));
+            if clashes || !names_seen.insert((module, n.clone())) {
                 return Err(unsupported(n, "this name clashes with another SDK file"));
             }
         }
@@ -274,6 +330,15 @@ impl Model {
         })
     }
 
+    /// The modules other than `index` that hold a resource or function, sorted.
+    pub(super) fn modules(&self) -> BTreeSet<&str> {
+        self.resources
+            .iter()
+            .filter_map(|r| r.module.as_deref())
+            .chain(self.functions.iter().filter_map(|f| f.module.as_deref()))
+            .collect()
+    }
+
     pub(super) fn has_object_types(&self) -> bool {
         self.types
             .values()
@@ -289,8 +354,8 @@ struct Resolver<'a> {
 
 impl Resolver<'_> {
     fn resource(&self, token: &str, spec: &Json) -> Result<Resource, SdkError> {
-        let name = if token.starts_with("pulumi:providers:") {
-            "Provider".to_owned()
+        let (module, name) = if token.starts_with("pulumi:providers:") {
+            (None, "Provider".to_owned())
         } else {
             split_token(token)?
         };
@@ -310,6 +375,7 @@ impl Resolver<'_> {
             .unwrap_or_default();
         Ok(Resource {
             token: token.to_owned(),
+            module,
             name,
             description: str_field(spec, "description"),
             deprecation: str_field(spec, "deprecationMessage"),
@@ -369,7 +435,8 @@ impl Resolver<'_> {
                     let token = r.strip_prefix("#/types/").ok_or_else(|| {
                         unsupported(location, format!("the reference `{r}` is not supported"))
                     })?;
-                    let short = split_token(token)?;
+                    let (module, short) = split_token(token)?;
+                    let short = type_key(module.as_deref(), &short);
                     let Some((_, def)) = self.types.get(&short) else {
                         return Err(unsupported(location, format!("`{r}` is not in `types`")));
                     };

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use super::model::{Model, Prop, Resource, Shape, Ty};
 use super::typescript::{
-    Flavor, TypeWriter, access, doc, file_with_imports, input_expr, key, prop_doc, quote,
-    replace_paths, string_array,
+    Flavor, TypeWriter, access, doc, file_with_imports, input_expr, key, member_file, prop_doc,
+    quote, replace_paths, string_array,
 };
 
 /// `<camelName>.ts`: the resource class with its `…State` and `…Args` interfaces.
@@ -178,7 +178,8 @@ pub(super) fn emit_resource(model: &Model, r: &Resource) -> String {
     );
     interface_members(&mut b, &mut tw, &r.inputs, Flavor::Input, false);
     b.push_str("}\n");
-    file_with_imports(&b, &tw, "./utilities")
+    let (_, root) = member_file(r.module.as_deref(), name);
+    file_with_imports(&b, &tw, root)
 }
 
 /// `id` and `urn` are the base class's; Pulumi never redeclares them.
@@ -325,5 +326,5 @@ pub(super) fn emit_provider(model: &Model) -> String {
     );
     interface_members(&mut b, &mut tw, &r.inputs, Flavor::Input, false);
     b.push_str("}\n");
-    file_with_imports(&b, &tw, "./utilities")
+    file_with_imports(&b, &tw, "./")
 }
