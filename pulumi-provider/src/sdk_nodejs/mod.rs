@@ -2,7 +2,8 @@
 //! shape of the SDKs Pulumi's own generator emits, so a program written against a Pulumi SDK
 //! reads the same against this one.
 //!
-//! [`generate`] is a pure function from the schema JSON to `(relative path, contents)`
+//! [`generate`] is a pure function from the package schema ([`PackageSpec`], as the layer
+//! builds it or as read from a schema JSON) to `(relative path, contents)`
 //! pairs, sorted by path, byte-for-byte deterministic. It emits:
 //! - `<camelName>.ts` per resource: a `pulumi.CustomResource` class (`get`, `isInstance`,
 //!   `declare`d outputs, a constructor that refuses a missing required input unless
@@ -36,16 +37,18 @@
 //! provider's Check.
 //!
 //! ```
-//! use pulumi_provider::sdk_nodejs;
+//! use pulumi_provider::{package_spec::PackageSpec, sdk_nodejs};
 //!
-//! let schema = serde_json::json!({"name": "demo", "version": "1.2.3"});
+//! let schema: PackageSpec =
+//!     serde_json::from_value(serde_json::json!({"name": "demo", "version": "1.2.3"}))
+//!         .expect("a schema");
 //! let files = sdk_nodejs::generate(&schema).expect("a valid schema");
 //! assert!(files.iter().any(|(path, _)| path == "index.ts"));
 //! ```
 
 use std::collections::BTreeMap;
 
-use serde_json::Value as Json;
+use crate::package_spec::PackageSpec;
 
 mod command;
 mod files;
@@ -110,13 +113,13 @@ fn unsupported(location: impl Into<String>, reason: impl Into<String>) -> SdkErr
     }
 }
 
-/// Generates the SDK files from `schema` (the package schema JSON), sorted by path.
+/// Generates the SDK files from `schema` (the package schema), sorted by path.
 ///
 /// # Errors
 /// [`SdkError`] when the schema lacks `name`/`version` or uses a feature the generator does
 /// not support; nothing is emitted partially.
-pub fn generate(schema: &Json) -> Result<Vec<(String, String)>, SdkError> {
-    let model = Model::from_schema(schema)?;
+pub fn generate(schema: &PackageSpec) -> Result<Vec<(String, String)>, SdkError> {
+    let model = Model::from_spec(schema)?;
     let mut files: BTreeMap<String, String> = BTreeMap::new();
     for r in &model.resources {
         let (path, _) = member_file(r.module.as_deref(), &r.name);
@@ -158,7 +161,12 @@ pub fn generate(schema: &Json) -> Result<Vec<(String, String)>, SdkError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value as Json, json};
+
+    /// [`generate`] over a schema given as JSON.
+    fn generate_json(schema: &Json) -> Result<Vec<(String, String)>, SdkError> {
+        generate(&serde_json::from_value(schema.clone()).expect("a package schema"))
+    }
 
     fn schema() -> Json {
         json!({
@@ -252,7 +260,7 @@ mod tests {
 
     #[test]
     fn emits_every_file_with_the_header_and_is_deterministic() {
-        let files = generate(&schema()).unwrap();
+        let files = generate_json(&schema()).unwrap();
         assert_eq!(
             paths(&files),
             [
@@ -280,12 +288,12 @@ mod tests {
                 );
             }
         }
-        assert_eq!(files, generate(&schema()).unwrap());
+        assert_eq!(files, generate_json(&schema()).unwrap());
     }
 
     #[test]
     fn resources_follow_pulumis_shape() {
-        let files = generate(&schema()).unwrap();
+        let files = generate_json(&schema()).unwrap();
         let w = file(&files, "widget.ts");
         assert!(w.contains("export class Widget extends pulumi.CustomResource {"));
         assert!(w.contains("public static readonly __pulumiType = \"demo:index:Widget\";"));
@@ -315,7 +323,7 @@ mod tests {
 
     #[test]
     fn functions_have_promise_and_output_forms() {
-        let files = generate(&schema()).unwrap();
+        let files = generate_json(&schema()).unwrap();
         let f = file(&files, "getWidget.ts");
         assert!(f.contains("export function getWidget(args: GetWidgetArgs, opts?: pulumi.InvokeOptions): Promise<GetWidgetResult> {"));
         assert!(f.contains("return pulumi.runtime.invoke(\"demo:index:getWidget\", {\n        \"name\": args.name,\n        \"spec\": args.spec,\n    }, opts);"));
@@ -335,7 +343,7 @@ mod tests {
 
     #[test]
     fn types_config_provider_and_package() {
-        let files = generate(&schema()).unwrap();
+        let files = generate_json(&schema()).unwrap();
         let input = file(&files, "types/input.ts");
         assert!(input.contains("export interface SpecArgs {"));
         assert!(input.contains("    inner?: pulumi.Input<InnerArgs>;"));
@@ -406,24 +414,24 @@ mod tests {
     fn refuses_what_it_cannot_emit() {
         let mut s = schema();
         s["resources"]["demo:net/v1:Thing"] = json!({});
-        let err = generate(&s).unwrap_err().to_string();
+        let err = generate_json(&s).unwrap_err().to_string();
         assert!(err.contains("demo:net/v1:Thing"), "{err}");
         let mut s = schema();
         s["resources"]["demo:config:Thing"] = json!({});
-        let err = generate(&s).unwrap_err().to_string();
+        let err = generate_json(&s).unwrap_err().to_string();
         assert!(err.contains("names a directory of the SDK"), "{err}");
         let mut s = schema();
         s["types"]["demo:net:Spec"] = json!({"type": "object", "properties": {}});
-        let err = generate(&s).unwrap_err().to_string();
+        let err = generate_json(&s).unwrap_err().to_string();
         assert!(err.contains("the index type `Spec`"), "{err}");
         assert!(matches!(
-            generate(&json!({"version": "1"})),
+            generate_json(&json!({"version": "1"})),
             Err(SdkError::Missing("name"))
         ));
         let mut s = schema();
         s["resources"]["demo:index:Widget"]["inputProperties"]["x"] =
             json!({"$ref": "/aws/v6.0.0/schema.json#/types/aws:index:Tag"});
-        assert!(generate(&s).is_err());
+        assert!(generate_json(&s).is_err());
     }
 
     /// A package with resources, functions and types in two modules beside `index`.
@@ -467,7 +475,7 @@ mod tests {
 
     #[test]
     fn modules_get_directories_namespaces_and_registrations() {
-        let files = generate(&two_module_schema()).unwrap();
+        let files = generate_json(&two_module_schema()).unwrap();
         assert_eq!(
             paths(&files),
             [
@@ -564,7 +572,7 @@ mod tests {
     fn write_and_check_keep_hand_written_files() {
         let dir = std::env::temp_dir().join(format!("sdk-nodejs-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let files = generate(&schema()).unwrap();
+        let files = generate_json(&schema()).unwrap();
         assert_eq!(check_sdk(&dir, &files).unwrap().len(), files.len());
         write_sdk(&dir, &files).unwrap();
         assert!(check_sdk(&dir, &files).unwrap().is_empty());
@@ -605,7 +613,7 @@ mod tests {
             .unwrap()
             .remove("spec");
         s["functions"] = json!({});
-        let fewer = generate(&s).unwrap();
+        let fewer = generate_json(&s).unwrap();
         let report = write_sdk(&dir, &fewer).unwrap();
         assert!(report.removed.contains(&"types/input.ts".to_string()));
         assert!(!dir.join("types").exists());

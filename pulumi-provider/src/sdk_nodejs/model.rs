@@ -4,6 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
+use crate::package_spec::{ComplexTypeSpec, PackageSpec, PropertySpec, ResourceSpec, TypeSpec};
+
 use super::typescript::{camel, is_ident};
 use super::{
     NODE_TYPES_DEPENDENCY, PULUMI_DEPENDENCY, SdkError, TYPESCRIPT_DEPENDENCY, unsupported,
@@ -108,37 +110,6 @@ pub(super) struct Function {
     pub(super) outputs: Shape,
 }
 
-fn str_field(v: &Json, key: &str) -> Option<String> {
-    v.get(key).and_then(Json::as_str).map(str::to_owned)
-}
-
-fn sorted_entries(v: Option<&Json>) -> Vec<(String, Json)> {
-    let mut out: Vec<(String, Json)> = v
-        .and_then(Json::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
-}
-
-fn string_list(v: Option<&Json>) -> Vec<String> {
-    v.and_then(Json::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Json::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn string_map(v: Option<&Json>) -> BTreeMap<String, String> {
-    sorted_entries(v)
-        .into_iter()
-        .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned())))
-        .collect()
-}
-
 /// `(module, Name)` of `pkg:module:Name`, with `None` for the `index` module (or an empty
 /// one). A module other than `index` must be an identifier: it names a directory of the SDK
 /// and a TypeScript namespace.
@@ -185,18 +156,18 @@ fn type_key(module: Option<&str>, name: &str) -> String {
 }
 
 impl Model {
-    pub(super) fn from_schema(schema: &Json) -> Result<Model, SdkError> {
-        let name = str_field(schema, "name").ok_or(SdkError::Missing("name"))?;
-        let version = str_field(schema, "version").ok_or(SdkError::Missing("version"))?;
-        let node = schema
-            .pointer("/language/nodejs")
-            .cloned()
-            .unwrap_or(Json::Null);
+    pub(super) fn from_spec(schema: &PackageSpec) -> Result<Model, SdkError> {
+        if schema.name.is_empty() {
+            return Err(SdkError::Missing("name"));
+        }
+        let name = schema.name.clone();
+        let version = schema.version.clone().ok_or(SdkError::Missing("version"))?;
+        let node = schema.language.nodejs.clone().unwrap_or_default();
 
         // Type names first: properties refer to them.
-        let mut names: BTreeMap<String, (String, Json)> = BTreeMap::new();
-        for (token, spec) in sorted_entries(schema.get("types")) {
-            let (module, short) = split_token(&token)?;
+        let mut names: BTreeMap<String, (String, &ComplexTypeSpec)> = BTreeMap::new();
+        for (token, spec) in &schema.types {
+            let (module, short) = split_token(token)?;
             let key = type_key(module.as_deref(), &short);
             if names.insert(key, (token.clone(), spec)).is_some() {
                 return Err(unsupported(token, "two types share this name"));
@@ -217,7 +188,7 @@ impl Model {
         }
         let enum_types: BTreeSet<String> = names
             .iter()
-            .filter(|(_, (_, spec))| spec.get("enum").is_some())
+            .filter(|(_, (_, spec))| spec.enum_values.is_some())
             .map(|(n, _)| n.clone())
             .collect();
         let resolver = Resolver {
@@ -226,58 +197,61 @@ impl Model {
         };
         let mut types = BTreeMap::new();
         for (short, (token, spec)) in &names {
-            let def = if spec.get("enum").is_some() {
+            let def = if spec.enum_values.is_some() {
                 TypeDef::Enum
             } else {
-                if spec.get("type").and_then(Json::as_str).unwrap_or("object") != "object" {
+                if spec.object.kind.as_deref().unwrap_or("object") != "object" {
                     return Err(unsupported(token, "a type must be an object or an enum"));
                 }
                 TypeDef::Object {
-                    description: str_field(spec, "description"),
-                    shape: resolver.shape(token, spec.get("properties"), spec.get("required"))?,
+                    description: spec.object.description.clone(),
+                    shape: resolver.shape(
+                        token,
+                        &spec.object.properties,
+                        spec.object.required.as_deref(),
+                    )?,
                 }
             };
             types.insert(short.clone(), def);
         }
 
-        let config_vars = schema.pointer("/config/variables");
         let config = resolver
-            .shape("config", config_vars, schema.pointer("/config/required"))?
+            .shape(
+                "config",
+                &schema.config.variables,
+                Some(&schema.config.required),
+            )?
             .props;
 
-        let provider_spec = schema.get("provider").cloned().unwrap_or(Json::Null);
-        let provider = resolver.resource(&format!("pulumi:providers:{name}"), &provider_spec)?;
+        let provider = resolver.resource(&format!("pulumi:providers:{name}"), &schema.provider)?;
 
         let mut resources = Vec::new();
-        for (token, spec) in sorted_entries(schema.get("resources")) {
-            if spec.get("isComponent").and_then(Json::as_bool) == Some(true) {
+        for (token, spec) in &schema.resources {
+            if spec.is_component {
                 return Err(unsupported(token, "component resources are not supported"));
             }
-            resources.push(resolver.resource(&token, &spec)?);
+            resources.push(resolver.resource(token, spec)?);
         }
         let mut functions = Vec::new();
-        for (token, spec) in sorted_entries(schema.get("functions")) {
-            let (module, fname) = split_token(&token)?;
-            let inputs = spec.get("inputs").cloned().unwrap_or(Json::Null);
-            let outputs = spec.get("outputs").cloned().unwrap_or(Json::Null);
-            if outputs.get("properties").is_none() && !outputs.is_null() {
+        for (token, spec) in &schema.functions {
+            let (module, fname) = split_token(token)?;
+            let no_object = Default::default();
+            let inputs = spec.inputs.as_ref().unwrap_or(&no_object);
+            let outputs = spec.outputs.as_ref().unwrap_or(&no_object);
+            if outputs.kind.as_deref().is_some_and(|k| k != "object") {
                 return Err(unsupported(
-                    &token,
+                    token,
                     "function outputs must be an object with `properties`",
                 ));
             }
             functions.push(Function {
                 module,
                 name: fname,
-                description: str_field(&spec, "description"),
-                deprecation: str_field(&spec, "deprecationMessage"),
-                inputs: resolver.shape(&token, inputs.get("properties"), inputs.get("required"))?,
-                outputs: resolver.shape(
-                    &token,
-                    outputs.get("properties"),
-                    outputs.get("required"),
-                )?,
-                token,
+                description: spec.description.clone(),
+                deprecation: spec.deprecation_message.clone(),
+                inputs: resolver.shape(token, &inputs.properties, inputs.required.as_deref())?,
+                outputs: resolver.shape(token, &outputs.properties, outputs.required.as_deref())?,
+                token: token.clone(),
             });
         }
         let mut names_seen = BTreeSet::new();
@@ -302,24 +276,26 @@ impl Model {
             }
         }
 
-        let mut dependencies = string_map(node.get("dependencies"));
+        let mut dependencies = node.dependencies.clone();
         dependencies.insert("@pulumi/pulumi".into(), PULUMI_DEPENDENCY.into());
-        let mut dev_dependencies = string_map(node.get("devDependencies"));
+        let mut dev_dependencies = node.dev_dependencies.clone();
         dev_dependencies.insert("typescript".into(), TYPESCRIPT_DEPENDENCY.into());
         dev_dependencies.insert("@types/node".into(), NODE_TYPES_DEPENDENCY.into());
 
         Ok(Model {
-            package_name: str_field(&node, "packageName")
+            package_name: node
+                .package_name
+                .clone()
                 .unwrap_or_else(|| format!("@pulumi/{name}")),
-            package_description: str_field(&node, "packageDescription"),
+            package_description: node.package_description.clone(),
             dependencies,
             dev_dependencies,
-            description: str_field(schema, "description"),
-            homepage: str_field(schema, "homepage"),
-            repository: str_field(schema, "repository"),
-            license: str_field(schema, "license"),
-            keywords: string_list(schema.get("keywords")),
-            plugin_download_url: str_field(schema, "pluginDownloadURL"),
+            description: schema.description.clone(),
+            homepage: schema.homepage.clone(),
+            repository: schema.repository.clone(),
+            license: schema.license.clone(),
+            keywords: schema.keywords.clone(),
+            plugin_download_url: schema.plugin_download_url.clone(),
             name,
             version,
             config,
@@ -348,43 +324,38 @@ impl Model {
 
 /// Turns property specs into [`Shape`]s and [`Ty`]s, knowing the named types.
 struct Resolver<'a> {
-    pub(super) types: &'a BTreeMap<String, (String, Json)>,
+    pub(super) types: &'a BTreeMap<String, (String, &'a ComplexTypeSpec)>,
     pub(super) enums: &'a BTreeSet<String>,
 }
 
 impl Resolver<'_> {
-    fn resource(&self, token: &str, spec: &Json) -> Result<Resource, SdkError> {
+    fn resource(&self, token: &str, spec: &ResourceSpec) -> Result<Resource, SdkError> {
         let (module, name) = if token.starts_with("pulumi:providers:") {
             (None, "Provider".to_owned())
         } else {
             split_token(token)?
         };
-        let state = match spec.get("stateInputs") {
-            Some(s) => Some(self.shape(token, s.get("properties"), None)?),
+        let state = match &spec.state_inputs {
+            Some(s) => Some(self.shape(token, &s.properties, None)?),
             None => None,
         };
         let aliases = spec
-            .get("aliases")
-            .and_then(Json::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.get("type").and_then(Json::as_str))
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
+            .aliases
+            .iter()
+            .filter_map(|a| a.token.clone())
+            .collect();
         Ok(Resource {
             token: token.to_owned(),
             module,
             name,
-            description: str_field(spec, "description"),
-            deprecation: str_field(spec, "deprecationMessage"),
+            description: spec.description.clone(),
+            deprecation: spec.deprecation_message.clone(),
             inputs: self.shape(
                 token,
-                spec.get("inputProperties"),
-                spec.get("requiredInputs"),
+                &spec.input_properties,
+                spec.required_inputs.as_deref(),
             )?,
-            outputs: self.shape(token, spec.get("properties"), spec.get("required"))?,
+            outputs: self.shape(token, &spec.properties, spec.required.as_deref())?,
             state,
             aliases,
         })
@@ -393,13 +364,13 @@ impl Resolver<'_> {
     fn shape(
         &self,
         owner: &str,
-        props: Option<&Json>,
-        required: Option<&Json>,
+        props: &BTreeMap<String, PropertySpec>,
+        required: Option<&[String]>,
     ) -> Result<Shape, SdkError> {
         let mut out = Vec::new();
-        for (name, spec) in sorted_entries(props) {
+        for (name, spec) in props {
             let location = format!("{owner} `{name}`");
-            let default = match spec.get("default") {
+            let default = match &spec.default {
                 None | Some(Json::Null) => None,
                 Some(d @ (Json::String(_) | Json::Number(_) | Json::Bool(_))) => {
                     Some(d.to_string())
@@ -409,24 +380,28 @@ impl Resolver<'_> {
                 }
             };
             out.push(Prop {
-                ty: self.ty(&location, &spec)?,
-                description: str_field(&spec, "description"),
-                deprecation: str_field(&spec, "deprecationMessage"),
-                secret: spec.get("secret").and_then(Json::as_bool) == Some(true),
-                replace: spec.get("replaceOnChanges").and_then(Json::as_bool) == Some(true),
+                ty: self.ty(&location, &spec.type_spec)?,
+                description: spec.description.clone(),
+                deprecation: spec.deprecation_message.clone(),
+                secret: spec.secret,
+                replace: spec.replace_on_changes,
                 default,
-                env: string_list(spec.pointer("/defaultInfo/environment")),
-                name,
+                env: spec
+                    .default_info
+                    .as_ref()
+                    .map(|d| d.environment.clone())
+                    .unwrap_or_default(),
+                name: name.clone(),
             });
         }
         Ok(Shape {
             props: out,
-            required: string_list(required).into_iter().collect(),
+            required: required.unwrap_or_default().iter().cloned().collect(),
         })
     }
 
-    fn ty(&self, location: &str, spec: &Json) -> Result<Ty, SdkError> {
-        if let Some(r) = spec.get("$ref").and_then(Json::as_str) {
+    fn ty(&self, location: &str, spec: &TypeSpec) -> Result<Ty, SdkError> {
+        if let Some(r) = spec.reference.as_deref() {
             return match r {
                 "pulumi.json#/Any" | "pulumi.json#/Json" => Ok(Ty::Any),
                 "pulumi.json#/Asset" => Ok(Ty::Asset),
@@ -441,16 +416,12 @@ impl Resolver<'_> {
                         return Err(unsupported(location, format!("`{r}` is not in `types`")));
                     };
                     if self.enums.contains(&short) {
-                        let values = def
-                            .get("enum")
-                            .and_then(Json::as_array)
-                            .map(|vs| {
-                                vs.iter()
-                                    .filter_map(|v| v.get("value"))
-                                    .map(Json::to_string)
-                                    .collect::<Vec<_>>()
-                            })
-                            .unwrap_or_default();
+                        let values: Vec<String> = def
+                            .enum_values
+                            .iter()
+                            .flatten()
+                            .map(|v| v.value.to_string())
+                            .collect();
                         if values.is_empty() {
                             return Err(unsupported(token, "an enum needs values"));
                         }
@@ -461,29 +432,26 @@ impl Resolver<'_> {
                 }
             };
         }
-        if let Some(one_of) = spec.get("oneOf").and_then(Json::as_array) {
+        if let Some(one_of) = &spec.one_of {
             let tys = one_of
                 .iter()
                 .map(|s| self.ty(location, s))
                 .collect::<Result<Vec<_>, _>>()?;
             return Ok(Ty::Union(tys));
         }
-        match spec.get("type").and_then(Json::as_str) {
+        match spec.kind.as_deref() {
             Some("string") => Ok(Ty::String),
             Some("integer" | "number") => Ok(Ty::Number),
             Some("boolean") => Ok(Ty::Boolean),
-            Some("array") => {
-                let items = spec.get("items").cloned().unwrap_or(Json::Null);
-                Ok(Ty::Array(Box::new(self.ty(location, &items)?)))
-            }
-            Some("object") => {
-                let items = spec
-                    .get("additionalProperties")
-                    .cloned()
-                    .unwrap_or_else(|| serde_json::json!({"type": "string"}));
-                Ok(Ty::Map(Box::new(self.ty(location, &items)?)))
-            }
-            None if spec.is_null() => Ok(Ty::Any),
+            Some("array") => match &spec.items {
+                Some(items) => Ok(Ty::Array(Box::new(self.ty(location, items)?))),
+                None => Ok(Ty::Array(Box::new(Ty::Any))),
+            },
+            Some("object") => match &spec.additional_properties {
+                Some(items) => Ok(Ty::Map(Box::new(self.ty(location, items)?))),
+                None => Ok(Ty::Map(Box::new(Ty::String))),
+            },
+            None if *spec == TypeSpec::default() => Ok(Ty::Any),
             other => Err(unsupported(
                 location,
                 format!("the type {other:?} is not supported"),
