@@ -106,6 +106,8 @@ pub(super) struct Function {
     pub(super) name: String,
     pub(super) description: Option<String>,
     pub(super) deprecation: Option<String>,
+    /// Whether the schema has `inputs` (even without properties).
+    pub(super) declares_inputs: bool,
     pub(super) inputs: Shape,
     pub(super) outputs: Shape,
 }
@@ -249,6 +251,7 @@ impl Model {
                 name: fname,
                 description: spec.description.clone(),
                 deprecation: spec.deprecation_message.clone(),
+                declares_inputs: spec.inputs.is_some(),
                 inputs: resolver.shape(token, &inputs.properties, inputs.required.as_deref())?,
                 outputs: resolver.shape(token, &outputs.properties, outputs.required.as_deref())?,
                 token: token.clone(),
@@ -313,6 +316,38 @@ impl Model {
             .filter_map(|r| r.module.as_deref())
             .chain(self.functions.iter().filter_map(|f| f.module.as_deref()))
             .collect()
+    }
+
+    /// The object types a program passes in (through resource arguments and state, function
+    /// arguments or the provider's), directly or nested: only those get input interfaces,
+    /// as Pulumi's generator does; a type only ever returned stays an output type.
+    pub(super) fn input_types(&self) -> BTreeSet<String> {
+        fn walk(model: &Model, ty: &Ty, out: &mut BTreeSet<String>) {
+            match ty {
+                Ty::Array(t) | Ty::Map(t) => walk(model, t, out),
+                Ty::Union(ts) => ts.iter().for_each(|t| walk(model, t, out)),
+                Ty::Object(name) => {
+                    if out.insert(name.clone())
+                        && let Some(TypeDef::Object { shape, .. }) = model.types.get(name)
+                    {
+                        shape.props.iter().for_each(|p| walk(model, &p.ty, out));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out = BTreeSet::new();
+        let shapes = self
+            .resources
+            .iter()
+            .chain([&self.provider])
+            .flat_map(|r| [Some(&r.inputs), r.state.as_ref()])
+            .flatten()
+            .chain(self.functions.iter().map(|f| &f.inputs));
+        for shape in shapes {
+            shape.props.iter().for_each(|p| walk(self, &p.ty, &mut out));
+        }
+        out
     }
 
     pub(super) fn has_object_types(&self) -> bool {

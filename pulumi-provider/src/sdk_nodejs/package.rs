@@ -1,7 +1,7 @@
 //! The package-level files: nested types, config, `utilities.ts`, `index.ts`, README,
 //! `tsconfig.json` and `package.json`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::MD_HEADER;
@@ -20,7 +20,8 @@ pub(super) fn emit_types_index() -> String {
 /// `types/input.ts`: every object type as `Foo` (plain) and `FooArgs` (`pulumi.Input`s), a
 /// module's types in a namespace named after it.
 pub(super) fn emit_types_input(model: &Model) -> String {
-    let body = types_by_module(model, |b, name, description, shape| {
+    let used = model.input_types();
+    let body = types_by_module(model, Some(&used), |b, name, description, shape| {
         let mut tw = TypeWriter::new(false);
         for (suffix, flavor) in [("", Flavor::Plain), ("Args", Flavor::Input)] {
             doc(b, 0, description, None);
@@ -34,7 +35,7 @@ pub(super) fn emit_types_input(model: &Model) -> String {
 
 /// `types/output.ts`: every object type as resolved outputs, a module's types in a namespace.
 pub(super) fn emit_types_output(model: &Model) -> String {
-    let body = types_by_module(model, |b, name, description, shape| {
+    let body = types_by_module(model, None, |b, name, description, shape| {
         let mut tw = TypeWriter::new(false);
         doc(b, 0, description, None);
         let _ = writeln!(b, "export interface {name} {{");
@@ -44,10 +45,12 @@ pub(super) fn emit_types_output(model: &Model) -> String {
     header(&["import * as pulumi from \"@pulumi/pulumi\";"]) + &body
 }
 
-/// The object types rendered by `emit`: those of `index` at the top level, then each
-/// module's in `export namespace <module> { … }`, as Pulumi's generator nests them.
+/// The object types (those in `only`, when given) rendered by `emit`: those of `index` at
+/// the top level, then each module's in `export namespace <module> { … }`, as Pulumi's
+/// generator nests them.
 fn types_by_module(
     model: &Model,
+    only: Option<&BTreeSet<String>>,
     mut emit: impl FnMut(&mut String, &str, Option<&str>, &Shape),
 ) -> String {
     let mut top = String::new();
@@ -56,6 +59,9 @@ fn types_by_module(
         let TypeDef::Object { description, shape } = def else {
             continue;
         };
+        if only.is_some_and(|only| !only.contains(key)) {
+            continue;
+        }
         match key.split_once('.') {
             Some((module, name)) => emit(
                 modules.entry(module).or_default(),
@@ -380,6 +386,15 @@ pub(super) fn emit_readme(model: &Model) -> String {
     );
     if !model.config.is_empty() {
         b.push_str("## Configuration\n\n");
+        if model.config.iter().any(|p| p.secret) {
+            let _ = writeln!(
+                b,
+                "The `config` module reads each variable lazily. A secret variable is read with \
+                 `getSecret` and typed `pulumi.Output<T> | undefined`, where Pulumi's own SDKs \
+                 give `T | undefined`: the value stays a secret in the program (use it through \
+                 `apply` or pass it as an input).\n"
+            );
+        }
         for p in &model.config {
             let mut line = format!("- `{}:{}`", model.name, p.name);
             if p.secret {

@@ -45,6 +45,17 @@ impl TypeWriter {
         }
     }
 
+    /// The type of a property that may be left out: in the input flavour
+    /// `pulumi.Input<T | undefined>`, so another resource's optional output fits, as
+    /// Pulumi's generator types it; other flavours as [`TypeWriter::property`].
+    pub(super) fn optional_property(&mut self, ty: &Ty, flavor: Flavor) -> String {
+        let inner = self.inner(ty, flavor);
+        match flavor {
+            Flavor::Input => format!("pulumi.Input<{inner} | undefined>"),
+            _ => inner,
+        }
+    }
+
     pub(super) fn inner(&mut self, ty: &Ty, flavor: Flavor) -> String {
         match ty {
             Ty::String => "string".into(),
