@@ -50,7 +50,8 @@ pub fn config_shape<P: Package>(package: &P) -> (ObjectShape, TypeRegistry) {
 ///
 /// # Errors
 /// When the package's [`Package::metadata`] is not a valid schema fragment (a field of the
-/// wrong type); the error names the field.
+/// wrong type), or the JSON Schema derived for a resource's, function's or the config's
+/// type is malformed; the error names what is wrong.
 pub(crate) fn package_schema<P: Package>(
     package: &P,
     resources: &[Arc<dyn ErasedResource<P::Client>>],
@@ -68,8 +69,10 @@ pub(crate) fn package_schema<P: Package>(
     meta.insert("name".into(), Json::String(package.name().to_owned()));
     meta.insert("version".into(), Json::String(package.version().to_owned()));
     let mut schema: PackageSpec = serde_json::from_value(Json::Object(meta))?;
+    let mut problems: Vec<String> = Vec::new();
 
     let (config, config_types) = config_shape(package);
+    problems.extend(config_types.problems.iter().map(|p| format!("config: {p}")));
     schema.types.extend(config_types.types);
     let mut variables = config.properties_spec();
     // Config variables are never required in the schema: the provider has env fallbacks.
@@ -92,6 +95,13 @@ pub(crate) fn package_schema<P: Package>(
 
     for r in resources {
         let shapes = r.shapes();
+        problems.extend(
+            shapes
+                .types
+                .problems
+                .iter()
+                .map(|p| format!("{}: {p}", r.token())),
+        );
         schema.types.extend(shapes.types.types.clone());
         let spec = ResourceSpec {
             description: Some(r.description().to_owned()),
@@ -115,6 +125,13 @@ pub(crate) fn package_schema<P: Package>(
 
     for f in functions {
         let shapes = f.shapes();
+        problems.extend(
+            shapes
+                .types
+                .problems
+                .iter()
+                .map(|p| format!("{}: {p}", f.token())),
+        );
         schema.types.extend(shapes.types.types.clone());
         let object = |shape: &ObjectShape| ObjectTypeSpec {
             description: None,
@@ -131,6 +148,13 @@ pub(crate) fn package_schema<P: Package>(
                 deprecation_message: None,
             },
         );
+    }
+    if !problems.is_empty() {
+        return Err(serde::de::Error::custom(format!(
+            "the schemas derived for the package's types are malformed (fix the `JsonSchema` \
+             derive or impl of each): {}",
+            problems.join("; ")
+        )));
     }
     Ok(schema)
 }

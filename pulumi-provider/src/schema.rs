@@ -122,6 +122,9 @@ pub struct TypeRegistry {
     package: String,
     /// Token → Pulumi object type spec.
     pub types: BTreeMap<String, ComplexTypeSpec>,
+    /// What was malformed in the schemars output the shapes came from (a field of the wrong
+    /// type, say), one message each; the package schema refuses to build while any is here.
+    pub problems: Vec<String>,
 }
 
 impl TypeRegistry {
@@ -130,6 +133,7 @@ impl TypeRegistry {
         TypeRegistry {
             package: package.into(),
             types: BTreeMap::new(),
+            problems: Vec::new(),
         }
     }
 
@@ -143,11 +147,17 @@ fn shape_of<T: JsonSchema>(contract: Contract, types: &mut TypeRegistry) -> Obje
     settings.contract = contract;
     let root = settings.into_generator().into_root_schema_for::<T>();
     let root = root.as_value().clone();
-    let defs = root
-        .get("$defs")
-        .and_then(Json::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let defs = match root.get("$defs") {
+        None => Map::new(),
+        Some(Json::Object(defs)) => defs.clone(),
+        Some(other) => {
+            types.problems.push(format!(
+                "{}: `$defs` is not an object but {other}",
+                std::any::type_name::<T>()
+            ));
+            Map::new()
+        }
+    };
     let mut cx = Converter {
         defs: &defs,
         types,
@@ -163,21 +173,44 @@ struct Converter<'a> {
 }
 
 impl Converter<'_> {
+    /// The text at `key` of `schema`: absent is `None`; anything but a string is a problem.
+    fn text(&mut self, schema: &Json, key: &str) -> Option<String> {
+        match schema.get(key) {
+            None => None,
+            Some(Json::String(s)) => Some(s.clone()),
+            Some(other) => {
+                self.types
+                    .problems
+                    .push(format!("`{key}` is not a string but {other}"));
+                None
+            }
+        }
+    }
+
+    /// The strings listed at `key` of `schema`: absent is none; anything but a list of
+    /// strings is a problem.
+    fn strings(&mut self, schema: &Json, key: &str) -> Vec<String> {
+        match schema.get(key) {
+            None => Vec::new(),
+            Some(Json::Array(items)) if items.iter().all(Json::is_string) => items
+                .iter()
+                .filter_map(Json::as_str)
+                .map(str::to_owned)
+                .collect(),
+            Some(other) => {
+                self.types
+                    .problems
+                    .push(format!("`{key}` is not a list of strings but {other}"));
+                Vec::new()
+            }
+        }
+    }
+
     fn object_shape(&mut self, schema: &Json) -> ObjectShape {
-        let description = schema
-            .get("description")
-            .and_then(Json::as_str)
-            .map(tidy_description);
-        let required: Vec<String> = schema
-            .get("required")
-            .and_then(Json::as_array)
-            .map(|r| {
-                r.iter()
-                    .filter_map(Json::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let description = self
+            .text(schema, "description")
+            .map(|d| tidy_description(&d));
+        let required = self.strings(schema, "required");
         let mut properties = Vec::new();
         if let Some(props) = schema.get("properties").and_then(Json::as_object) {
             for (name, prop) in props {
@@ -194,21 +227,10 @@ impl Converter<'_> {
 
     fn property(&mut self, name: &str, schema: &Json) -> PropertySpec {
         let flag = |k: &str| schema.get(k).and_then(Json::as_bool).unwrap_or(false);
-        let env = schema
-            .get(X_ENV)
-            .and_then(Json::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Json::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let env = self.strings(schema, X_ENV);
         let (type_spec, enum_values, placeholder) = self.type_of(schema);
-        let description = schema
-            .get("description")
-            .and_then(Json::as_str)
-            .map(str::to_owned)
+        let description = self
+            .text(schema, "description")
             .or_else(|| self.ref_description(schema))
             .map(|d| tidy_description(&d));
         PropertySpec {
@@ -224,12 +246,9 @@ impl Converter<'_> {
         }
     }
 
-    fn ref_description(&self, schema: &Json) -> Option<String> {
-        let target = self.deref(schema)?;
-        target
-            .get("description")
-            .and_then(Json::as_str)
-            .map(str::to_owned)
+    fn ref_description(&mut self, schema: &Json) -> Option<String> {
+        let target = self.deref(schema)?.clone();
+        self.text(&target, "description")
     }
 
     fn deref(&self, schema: &Json) -> Option<&Json> {
@@ -293,12 +312,8 @@ impl Converter<'_> {
             }
             return self.type_of(&def);
         }
-        if let Some(values) = schema.get("enum").and_then(Json::as_array) {
-            let values: Vec<String> = values
-                .iter()
-                .filter_map(Json::as_str)
-                .map(str::to_owned)
-                .collect();
+        if schema.get("enum").is_some() {
+            let values = self.strings(schema, "enum");
             let first = values.first().cloned().map_or(Json::Null, Json::String);
             return (TypeSpec::primitive("string"), values, first);
         }
@@ -336,14 +351,10 @@ impl Converter<'_> {
 
     fn placeholder_object(&mut self, def: &Json) -> Json {
         let mut out = Map::new();
-        let required: Vec<&str> = def
-            .get("required")
-            .and_then(Json::as_array)
-            .map(|r| r.iter().filter_map(Json::as_str).collect())
-            .unwrap_or_default();
+        let required = self.strings(def, "required");
         if let Some(props) = def.get("properties").and_then(Json::as_object) {
             for name in required {
-                if let Some(p) = props.get(name) {
+                if let Some(p) = props.get(&name) {
                     let (_, _, ph) = self.type_of(p);
                     out.insert(name.to_owned(), ph);
                 }
@@ -438,5 +449,39 @@ mod tests {
             TypeSpec::reference("#/types/pkg:index:Nested")
         );
         assert!(reg.types.contains_key("pkg:index:Nested"));
+        assert!(reg.problems.is_empty(), "{:?}", reg.problems);
+    }
+
+    /// A type whose schema (hand-written, as a `JsonSchema` impl may be) is malformed.
+    struct Malformed;
+
+    impl JsonSchema for Malformed {
+        fn schema_name() -> std::borrow::Cow<'static, str> {
+            "Malformed".into()
+        }
+
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!({
+                "type": "object",
+                "description": 7,
+                "required": "name",
+                "properties": {"name": {"type": "string", "x-env": ["A", 1]}}
+            })
+        }
+    }
+
+    #[test]
+    fn malformed_schemars_output_is_a_problem_not_silence() {
+        let mut reg = TypeRegistry::new("pkg");
+        let shape = ObjectShape::of_inputs::<Malformed>(&mut reg);
+        assert_eq!(shape.properties.len(), 1);
+        assert_eq!(
+            reg.problems,
+            vec![
+                "`description` is not a string but 7".to_string(),
+                "`required` is not a list of strings but \"name\"".to_string(),
+                "`x-env` is not a list of strings but [\"A\",1]".to_string(),
+            ]
+        );
     }
 }
