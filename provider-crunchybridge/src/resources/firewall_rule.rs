@@ -11,6 +11,7 @@ use oceanid_core::crunchybridge::{
     FirewallRuleKind as ApiKind, NetworkId, UpdateFirewallRule, is_eid,
 };
 
+use super::urn::resource_name;
 use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Created, Resource, ResourceError};
 
@@ -146,14 +147,6 @@ fn overlaps(a: &str, b: &str) -> bool {
 
 fn is_allow_all(rule: &str) -> bool {
     matches!(rule, "0.0.0.0/0" | "::/0")
-}
-
-/// The name part of a URN (`…::name`), for the `pulumi import` command we print.
-fn resource_name(urn: &str) -> &str {
-    urn.rsplit("::")
-        .next()
-        .filter(|n| !n.is_empty())
-        .unwrap_or("<name>")
 }
 
 /// Why a new rule cannot be added next to the existing ones, if it cannot.

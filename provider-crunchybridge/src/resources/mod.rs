@@ -4,3 +4,4 @@ pub mod cluster;
 pub mod database;
 pub mod firewall_rule;
 pub mod role;
+pub mod urn;

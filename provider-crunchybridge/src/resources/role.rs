@@ -19,6 +19,7 @@ use oceanid_core::crunchybridge::{
     UpsertRole, is_eid,
 };
 
+use super::urn::resource_name;
 use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Created, Resource, ResourceError};
 
@@ -221,14 +222,6 @@ fn problem(role: &ApiRole, asked: &RoleArgs) -> Option<String> {
         ));
     }
     (!problems.is_empty()).then(|| problems.join("; "))
-}
-
-/// The name part of a URN (`…::name`), for the `pulumi import` command we print.
-fn resource_name(urn: &str) -> &str {
-    urn.rsplit("::")
-        .next()
-        .filter(|n| !n.is_empty())
-        .unwrap_or("<name>")
 }
 
 #[async_trait]
