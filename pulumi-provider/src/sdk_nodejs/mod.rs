@@ -9,16 +9,22 @@
 //!   `declare`d outputs, a constructor that refuses a missing required input unless
 //!   `opts.urn` is set, secret inputs wrapped with `pulumi.secret`, `additionalSecretOutputs`,
 //!   `replaceOnChanges`, aliases, the package version and `pluginDownloadURL` merged into the
-//!   options) with its `…Args` and `…State` interfaces;
+//!   options) with its `…Args` and `…State` interfaces; only `constructor(name, args, opts?)`
+//!   is published (the `argsOrState` overload is `@internal`, stripped from the `.d.ts`);
 //! - `<functionName>.ts` per function: `getX` over `pulumi.runtime.invoke` and `getXOutput`
-//!   over `pulumi.runtime.invokeOutput`, with `…Args`, `…OutputArgs` and `…Result`;
-//! - `types/input.ts` and `types/output.ts`: every object type of `types` as interfaces
-//!   (`Foo` plain and `FooArgs` with `pulumi.Input`s for inputs; `Foo` for outputs);
+//!   over `pulumi.runtime.invokeOutput`, with `…Args`, `…OutputArgs` and `…Result`; whenever
+//!   the schema declares inputs, even none, an `args` parameter and the (empty) interfaces;
+//! - `types/input.ts` and `types/output.ts`: the object types of `types` as interfaces
+//!   (`Foo` plain and `FooArgs` with `pulumi.Input`s for those a program passes in; `Foo`
+//!   for outputs);
 //! - `provider.ts` (`pulumi.ProviderResource`), `config/vars.ts` (lazy getters over
 //!   `new pulumi.Config(<package>)`, secrets read with `getSecret`, environment fallbacks from
 //!   `defaultInfo.environment`), `utilities.ts`, `index.ts` (re-exports,
-//!   `registerResourceModule`, `registerResourcePackage`), `package.json`, `tsconfig.json`
-//!   and `README.md`.
+//!   `registerResourceModule`, `registerResourcePackage`), `package.json`, `tsconfig.json`,
+//!   `README.md`, and `LICENSE` for an `Apache-2.0` package.
+//!
+//! As in Pulumi's generator, an optional property of an input flavour is typed
+//! `p?: pulumi.Input<T | undefined>`, so another resource's optional output fits it.
 //!
 //! Every generated file starts with a line containing [`GENERATED_MARKER`] (JSON files, which
 //! cannot hold comments, have fixed names instead). Hand-written files live beside them:
