@@ -13,10 +13,10 @@ use oceanid_core::postgres::{
     validate_identifier,
 };
 
+use super::urn::resource_name;
 use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Created, Resource, ResourceError};
 
-use super::import_command::resource_name;
 use super::team_chain::team_chain;
 
 /// Databases every cluster has, which a Database resource must not manage (or drop).
@@ -318,19 +318,28 @@ async fn require_owner_url(
         })
 }
 
-/// The cluster's team, or an error that says the cluster does not exist.
-async fn require_cluster(bridge: &Bridge, cluster: &ClusterId) -> Result<TeamId, ResourceError> {
+/// The cluster's team, `None` when the cluster does not exist (or this key cannot see it).
+async fn cluster_team(
+    bridge: &Bridge,
+    cluster: &ClusterId,
+) -> Result<Option<TeamId>, ResourceError> {
     match bridge.clusters().get_opt(cluster).await {
-        Ok(Some(found)) => Ok(found.team_id),
-        Ok(None) => Err(ResourceError::msg(format!(
-            "cluster {cluster} does not exist (or this API key cannot see it): pass a Cluster \
-             resource's `id`, or look the cluster up with `getCluster`"
-        ))),
+        Ok(found) => Ok(found.map(|c| c.team_id)),
         Err(e) => Err(ResourceError::because(
             format!("cannot read cluster {cluster}"),
             &e,
         )),
     }
+}
+
+/// The cluster's team, or an error that says the cluster does not exist.
+async fn require_cluster(bridge: &Bridge, cluster: &ClusterId) -> Result<TeamId, ResourceError> {
+    cluster_team(bridge, cluster).await?.ok_or_else(|| {
+        ResourceError::msg(format!(
+            "cluster {cluster} does not exist (or this API key cannot see it): pass a Cluster \
+             resource's `id`, or look the cluster up with `getCluster`"
+        ))
+    })
 }
 
 fn state_of(
@@ -564,15 +573,8 @@ impl Resource for Database {
     ) -> Result<Option<DatabaseState>, ResourceError> {
         let (cluster, name) = parse_id(id)?;
         let bridge = cx.bridge()?;
-        let team = match bridge.clusters().get_opt(&cluster).await {
-            Ok(Some(found)) => found.team_id,
-            Ok(None) => return Ok(None),
-            Err(e) => {
-                return Err(ResourceError::because(
-                    format!("cannot read cluster {cluster}"),
-                    &e,
-                ));
-            }
+        let Some(team) = cluster_team(&bridge, &cluster).await? else {
+            return Ok(None);
         };
         let chain = team_chain(&bridge, &team).await?;
         let superuser = superuser_url(&bridge, &cluster, &chain, cx).await?;
@@ -698,20 +700,11 @@ impl Resource for Database {
     ) -> Result<(), ResourceError> {
         let (cluster, name) = parse_id(id)?;
         let bridge = cx.bridge()?;
-        let team = match bridge.clusters().get_opt(&cluster).await {
-            Ok(Some(found)) => found.team_id,
-            Ok(None) => {
-                cx.info(&format!(
-                    "cluster {cluster} is gone, and database {name} with it"
-                ));
-                return Ok(());
-            }
-            Err(e) => {
-                return Err(ResourceError::because(
-                    format!("cannot read cluster {cluster}"),
-                    &e,
-                ));
-            }
+        let Some(team) = cluster_team(&bridge, &cluster).await? else {
+            cx.info(&format!(
+                "cluster {cluster} is gone, and database {name} with it"
+            ));
+            return Ok(());
         };
         let chain = team_chain(&bridge, &team).await?;
         let superuser = superuser_url(&bridge, &cluster, &chain, cx).await?;

@@ -11,10 +11,9 @@ use oceanid_core::crunchybridge::{
     FirewallRuleKind as ApiKind, NetworkId, UpdateFirewallRule, is_eid,
 };
 
+use super::urn::resource_name;
 use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Created, Resource, ResourceError};
-
-use super::import_command::resource_name;
 
 /// Which way a rule lets traffic through.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

@@ -1,12 +1,6 @@
 //! The `pulumi import` command a refusal to take over an existing object prints.
 
-/// The name part of a URN (`…::name`), for the `pulumi import` command we print.
-pub(crate) fn resource_name(urn: &str) -> &str {
-    urn.rsplit("::")
-        .next()
-        .filter(|n| !n.is_empty())
-        .unwrap_or("<name>")
-}
+use super::urn::resource_name;
 
 /// `pulumi import <token> <name> <id>` for the resource at `urn`.
 pub(crate) fn import_command(token: &str, urn: &str, id: &str) -> String {

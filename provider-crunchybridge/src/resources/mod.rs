@@ -6,3 +6,4 @@ pub mod firewall_rule;
 mod import_command;
 pub mod role;
 mod team_chain;
+pub mod urn;

@@ -19,10 +19,10 @@ use oceanid_core::crunchybridge::{
     UpsertRole, is_eid,
 };
 
+use super::urn::resource_name;
 use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Created, Resource, ResourceError};
 
-use super::import_command::resource_name;
 use super::team_chain::cluster_chain;
 
 /// What a role may do.

@@ -2,44 +2,59 @@
 //! shape of the SDKs Pulumi's own generator emits, so a program written against a Pulumi SDK
 //! reads the same against this one.
 //!
-//! [`generate`] is a pure function from the schema JSON to `(relative path, contents)`
+//! [`generate`] is a pure function from the package schema ([`PackageSpec`], as the layer
+//! builds it or as read from a schema JSON) to `(relative path, contents)`
 //! pairs, sorted by path, byte-for-byte deterministic. It emits:
 //! - `<camelName>.ts` per resource: a `pulumi.CustomResource` class (`get`, `isInstance`,
 //!   `declare`d outputs, a constructor that refuses a missing required input unless
 //!   `opts.urn` is set, secret inputs wrapped with `pulumi.secret`, `additionalSecretOutputs`,
 //!   `replaceOnChanges`, aliases, the package version and `pluginDownloadURL` merged into the
-//!   options) with its `…Args` and `…State` interfaces;
+//!   options) with its `…Args` and `…State` interfaces; only `constructor(name, args, opts?)`
+//!   is published (the `argsOrState` overload is `@internal`, stripped from the `.d.ts`);
 //! - `<functionName>.ts` per function: `getX` over `pulumi.runtime.invoke` and `getXOutput`
-//!   over `pulumi.runtime.invokeOutput`, with `…Args`, `…OutputArgs` and `…Result`;
-//! - `types/input.ts` and `types/output.ts`: every object type of `types` as interfaces
-//!   (`Foo` plain and `FooArgs` with `pulumi.Input`s for inputs; `Foo` for outputs);
+//!   over `pulumi.runtime.invokeOutput`, with `…Args`, `…OutputArgs` and `…Result`; whenever
+//!   the schema declares inputs, even none, an `args` parameter and the (empty) interfaces;
+//! - `types/input.ts` and `types/output.ts`: the object types of `types` as interfaces
+//!   (`Foo` plain and `FooArgs` with `pulumi.Input`s for those a program passes in; `Foo`
+//!   for outputs);
 //! - `provider.ts` (`pulumi.ProviderResource`), `config/vars.ts` (lazy getters over
 //!   `new pulumi.Config(<package>)`, secrets read with `getSecret`, environment fallbacks from
 //!   `defaultInfo.environment`), `utilities.ts`, `index.ts` (re-exports,
-//!   `registerResourceModule`, `registerResourcePackage`), `package.json`, `tsconfig.json`
-//!   and `README.md`.
+//!   `registerResourceModule`, `registerResourcePackage`), `package.json`, `tsconfig.json`,
+//!   `README.md`, and `LICENSE` for an `Apache-2.0` package.
+//!
+//! As in Pulumi's generator, an optional property of an input flavour is typed
+//! `p?: pulumi.Input<T | undefined>`, so another resource's optional output fits it.
 //!
 //! Every generated file starts with a line containing [`GENERATED_MARKER`] (JSON files, which
 //! cannot hold comments, have fixed names instead). Hand-written files live beside them:
 //! tests in `tests/*.test.ts` (compiled by the generated `tsconfig.json` into `bin/tests/` and
 //! run by the generated `npm test` with Node's built-in test runner).
 //!
-//! Limits, each reported as an [`SdkError`] rather than emitted wrongly: every token must be in
-//! the `index` module; component resources, resource references and references to other
-//! packages' types are not supported. Defaults of nested object types are left to the
+//! Modules are laid out as Pulumi's generator lays them out: the members of a token
+//! `pkg:mod:Name` go to `mod/<camelName>.ts` with a `mod/index.ts` that re-exports them and
+//! registers the module's resources, the root `index.ts` exports the directory as the
+//! sub-module `mod` (beside `config` and `types`), and the module's object types live in
+//! `export namespace mod` of `types/input.ts` and `types/output.ts`. `index` stays at the root.
+//!
+//! Limits, each reported as an [`SdkError`] rather than emitted wrongly: a module name must be
+//! an identifier (no `a/b` nesting) other than the root's own directories; component
+//! resources, resource references and references to other packages' types are not supported. Defaults of nested object types are left to the
 //! provider's Check.
 //!
 //! ```
-//! use pulumi_provider::sdk_nodejs;
+//! use pulumi_provider::{package_spec::PackageSpec, sdk_nodejs};
 //!
-//! let schema = serde_json::json!({"name": "demo", "version": "1.2.3"});
+//! let schema: PackageSpec =
+//!     serde_json::from_value(serde_json::json!({"name": "demo", "version": "1.2.3"}))
+//!         .expect("a schema");
 //! let files = sdk_nodejs::generate(&schema).expect("a valid schema");
 //! assert!(files.iter().any(|(path, _)| path == "index.ts"));
 //! ```
 
 use std::collections::BTreeMap;
 
-use serde_json::Value as Json;
+use crate::package_spec::PackageSpec;
 
 mod command;
 mod files;
@@ -55,19 +70,24 @@ pub use files::{Drift, WriteReport, check_sdk, write_sdk};
 use functions::emit_function;
 use model::Model;
 use package::{
-    emit_config_index, emit_config_vars, emit_index, emit_package_json, emit_readme, emit_tsconfig,
-    emit_types_index, emit_types_input, emit_types_output, emit_utilities,
+    emit_config_index, emit_config_vars, emit_index, emit_module_index, emit_package_json,
+    emit_readme, emit_tsconfig, emit_types_index, emit_types_input, emit_types_output,
+    emit_utilities,
 };
 use resources::{emit_provider, emit_resource};
-use typescript::camel;
+use typescript::member_file;
 
 /// The text every generated file's first line contains.
 pub const GENERATED_MARKER: &str = "generated by gen-sdk; do not edit";
 
-/// The `@pulumi/pulumi` range the SDK depends on: 3.248.x is the newest release that
-/// installs on Node 20, and the generated code is compiled and tested against it. It takes
-/// precedence over the schema's `language.nodejs.dependencies` entry for `@pulumi/pulumi`.
-pub const PULUMI_DEPENDENCY: &str = "~3.248.0";
+/// The `@pulumi/pulumi` range the SDK depends on: a caret range from the first release with
+/// `InvokeOutputOptions` (3.141.0; 3.139.0 has `invokeOutput` without it, there is no 3.140),
+/// which the functions' `…Output` forms take; a generated SDK compiles with `tsc --strict`
+/// against 3.141.0. So a program on any newer 3.x shares its own copy (a pinned range
+/// made npm nest a second one). The SDK's lockfile installs 3.248.x, the newest line that
+/// installs on Node 20. It takes precedence over the schema's `language.nodejs.dependencies`
+/// entry for `@pulumi/pulumi`.
+pub const PULUMI_DEPENDENCY: &str = "^3.141.0";
 /// The TypeScript compiler the SDK is built with.
 pub const TYPESCRIPT_DEPENDENCY: &str = "~5.9.3";
 /// The Node.js type definitions (Node 20).
@@ -76,6 +96,10 @@ pub const NODE_TYPES_DEPENDENCY: &str = "^20.19.0";
 /// Directories and files of an SDK directory that the generator never touches: npm's,
 /// the compiler's output and the hand-written tests.
 pub const PRESERVED: [&str; 4] = ["node_modules", "bin", "tests", "package-lock.json"];
+
+/// The text of the Apache License 2.0, the package's `LICENSE` when the schema's `license`
+/// is `Apache-2.0` (as Pulumi's own packages ship it).
+const APACHE_2_0: &str = include_str!("Apache-2.0.txt");
 
 const TS_HEADER: &str = "// *** generated by gen-sdk; do not edit ***";
 const MD_HEADER: &str = "<!-- generated by gen-sdk; do not edit -->";
@@ -103,19 +127,27 @@ fn unsupported(location: impl Into<String>, reason: impl Into<String>) -> SdkErr
     }
 }
 
-/// Generates the SDK files from `schema` (the package schema JSON), sorted by path.
+/// Generates the SDK files from `schema` (the package schema), sorted by path.
 ///
 /// # Errors
 /// [`SdkError`] when the schema lacks `name`/`version` or uses a feature the generator does
 /// not support; nothing is emitted partially.
-pub fn generate(schema: &Json) -> Result<Vec<(String, String)>, SdkError> {
-    let model = Model::from_schema(schema)?;
+pub fn generate(schema: &PackageSpec) -> Result<Vec<(String, String)>, SdkError> {
+    let model = Model::from_spec(schema)?;
     let mut files: BTreeMap<String, String> = BTreeMap::new();
     for r in &model.resources {
-        files.insert(format!("{}.ts", camel(&r.name)), emit_resource(&model, r));
+        let (path, _) = member_file(r.module.as_deref(), &r.name);
+        files.insert(path, emit_resource(&model, r));
     }
     for f in &model.functions {
-        files.insert(format!("{}.ts", camel(&f.name)), emit_function(f));
+        let (path, _) = member_file(f.module.as_deref(), &f.name);
+        files.insert(path, emit_function(f));
+    }
+    for module in model.modules() {
+        files.insert(
+            format!("{module}/index.ts"),
+            emit_module_index(&model, module),
+        );
     }
     if model.has_object_types() {
         files.insert("types/index.ts".into(), emit_types_index());
@@ -130,6 +162,9 @@ pub fn generate(schema: &Json) -> Result<Vec<(String, String)>, SdkError> {
     files.insert("utilities.ts".into(), emit_utilities(&model));
     files.insert("index.ts".into(), emit_index(&model));
     files.insert("README.md".into(), emit_readme(&model));
+    if model.license.as_deref() == Some("Apache-2.0") {
+        files.insert("LICENSE".into(), APACHE_2_0.to_owned());
+    }
     let sources: Vec<String> = files
         .keys()
         .filter(|p| p.ends_with(".ts"))
@@ -143,7 +178,12 @@ pub fn generate(schema: &Json) -> Result<Vec<(String, String)>, SdkError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value as Json, json};
+
+    /// [`generate`] over a schema given as JSON.
+    fn generate_json(schema: &Json) -> Result<Vec<(String, String)>, SdkError> {
+        generate(&serde_json::from_value(schema.clone()).expect("a package schema"))
+    }
 
     fn schema() -> Json {
         json!({
@@ -152,6 +192,7 @@ mod tests {
             "description": "A demo package.",
             "pluginDownloadURL": "https://example.com/releases/",
             "keywords": ["pulumi", "demo"],
+            "license": "Apache-2.0",
             "language": {"nodejs": {
                 "packageName": "@acme/demo",
                 "dependencies": {"@pulumi/pulumi": "^3.0.0", "left-pad": "1.0.0"}
@@ -181,7 +222,8 @@ mod tests {
                     "required": ["size"]},
                 "demo:index:Inner": {"type": "object",
                     "properties": {"zone": {"type": "string", "replaceOnChanges": true}}},
-                "demo:index:Tier": {"type": "string", "enum": [{"value": "a"}, {"value": "b"}]}
+                "demo:index:Tier": {"type": "string", "enum": [{"value": "a"}, {"value": "b"}]},
+                "demo:index:Owner": {"type": "object", "properties": {"email": {"type": "string"}}}
             },
             "resources": {
                 "demo:index:Widget": {
@@ -218,6 +260,10 @@ mod tests {
                 },
                 "demo:index:getVersion": {
                     "outputs": {"properties": {"version": {"type": "string"}}}
+                },
+                "demo:index:getAccount": {
+                    "inputs": {"type": "object", "properties": {}, "required": []},
+                    "outputs": {"properties": {"owner": {"$ref": "#/types/demo:index:Owner"}}}
                 }
             }
         })
@@ -231,16 +277,21 @@ mod tests {
             .unwrap_or_else(|| panic!("{path} not generated"))
     }
 
+    fn paths(files: &[(String, String)]) -> Vec<&str> {
+        files.iter().map(|(p, _)| p.as_str()).collect()
+    }
+
     #[test]
     fn emits_every_file_with_the_header_and_is_deterministic() {
-        let files = generate(&schema()).unwrap();
-        let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        let files = generate_json(&schema()).unwrap();
         assert_eq!(
-            paths,
+            paths(&files),
             [
+                "LICENSE",
                 "README.md",
                 "config/index.ts",
                 "config/vars.ts",
+                "getAccount.ts",
                 "getVersion.ts",
                 "getWidget.ts",
                 "index.ts",
@@ -255,19 +306,19 @@ mod tests {
             ]
         );
         for (path, contents) in &files {
-            if !path.ends_with(".json") {
+            if !path.ends_with(".json") && path != "LICENSE" {
                 assert!(
                     contents.lines().next().unwrap().contains(GENERATED_MARKER),
                     "{path}"
                 );
             }
         }
-        assert_eq!(files, generate(&schema()).unwrap());
+        assert_eq!(files, generate_json(&schema()).unwrap());
     }
 
     #[test]
     fn resources_follow_pulumis_shape() {
-        let files = generate(&schema()).unwrap();
+        let files = generate_json(&schema()).unwrap();
         let w = file(&files, "widget.ts");
         assert!(w.contains("export class Widget extends pulumi.CustomResource {"));
         assert!(w.contains("public static readonly __pulumiType = \"demo:index:Widget\";"));
@@ -287,9 +338,16 @@ mod tests {
         );
         assert!(!w.contains("readonly id:"), "id is the base class's");
         assert!(w.contains("spec: pulumi.Input<inputs.SpecArgs>;"));
-        assert!(w.contains("tier?: pulumi.Input<\"a\" | \"b\">;"));
-        assert!(w.contains("labels?: pulumi.Input<{[key: string]: pulumi.Input<string>}>;"));
-        assert!(w.contains("\"odd-name\"?: pulumi.Input<boolean>;"));
+        assert!(w.contains("tier?: pulumi.Input<\"a\" | \"b\" | undefined>;"));
+        assert!(
+            w.contains("labels?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;")
+        );
+        assert!(w.contains("\"odd-name\"?: pulumi.Input<boolean | undefined>;"));
+        // Only the args form is published; the combined one is the hidden implementation.
+        assert!(w.contains("    constructor(name: string, args: WidgetArgs, opts?: pulumi.CustomResourceOptions)\n    /** @internal */\n    constructor(name: string, argsOrState?: WidgetArgs | WidgetState, opts?: pulumi.CustomResourceOptions)\n"));
+        assert!(w.contains(
+            "export interface WidgetState {\n    name?: pulumi.Input<string | undefined>;\n}"
+        ));
         assert!(w.contains("* A widget. It has a *&#47; in its text."));
         assert!(w.contains("import * as inputs from \"./types/input\";"));
         assert!(w.contains("import * as outputs from \"./types/output\";"));
@@ -297,16 +355,21 @@ mod tests {
 
     #[test]
     fn functions_have_promise_and_output_forms() {
-        let files = generate(&schema()).unwrap();
+        let files = generate_json(&schema()).unwrap();
         let f = file(&files, "getWidget.ts");
         assert!(f.contains("export function getWidget(args: GetWidgetArgs, opts?: pulumi.InvokeOptions): Promise<GetWidgetResult> {"));
         assert!(f.contains("return pulumi.runtime.invoke(\"demo:index:getWidget\", {\n        \"name\": args.name,\n        \"spec\": args.spec,\n    }, opts);"));
         assert!(f.contains("export function getWidgetOutput(args: GetWidgetOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetWidgetResult> {"));
         assert!(f.contains("pulumi.runtime.invokeOutput(\"demo:index:getWidget\""));
         assert!(f.contains("    spec?: inputs.Spec;"));
-        assert!(f.contains("    spec?: pulumi.Input<inputs.SpecArgs>;"));
+        assert!(f.contains("    spec?: pulumi.Input<inputs.SpecArgs | undefined>;"));
         assert!(f.contains("    readonly uri: string;"));
         assert!(f.contains("    readonly spec?: outputs.Spec;"));
+        let a = file(&files, "getAccount.ts");
+        assert!(a.contains("export function getAccount(args?: GetAccountArgs, opts?: pulumi.InvokeOptions): Promise<GetAccountResult> {\n    args = args || {};"));
+        assert!(a.contains("export interface GetAccountArgs {\n}"));
+        assert!(a.contains("export interface GetAccountOutputArgs {\n}"));
+        assert!(a.contains("pulumi.runtime.invoke(\"demo:index:getAccount\", {}, opts);"));
         let v = file(&files, "getVersion.ts");
         assert!(v.contains(
             "export function getVersion(opts?: pulumi.InvokeOptions): Promise<GetVersionResult> {"
@@ -317,15 +380,19 @@ mod tests {
 
     #[test]
     fn types_config_provider_and_package() {
-        let files = generate(&schema()).unwrap();
+        let files = generate_json(&schema()).unwrap();
         let input = file(&files, "types/input.ts");
         assert!(input.contains("export interface SpecArgs {"));
-        assert!(input.contains("    inner?: pulumi.Input<InnerArgs>;"));
-        assert!(input.contains("    tags?: pulumi.Input<pulumi.Input<string>[]>;"));
+        assert!(input.contains("    inner?: pulumi.Input<InnerArgs | undefined>;"));
+        assert!(input.contains("    tags?: pulumi.Input<pulumi.Input<string>[] | undefined>;"));
         assert!(input.contains("export interface Spec {\n"));
         assert!(input.contains("    size: number;"));
+        assert!(!input.contains("Owner"), "only returned: {input}");
         let output = file(&files, "types/output.ts");
         assert!(output.contains("    inner?: Inner;"));
+        assert!(output.contains("export interface Owner {"));
+        assert!(file(&files, "LICENSE").contains("Apache License"));
+        assert!(file(&files, "README.md").contains("typed `pulumi.Output<T> | undefined`"));
         assert!(!output.contains("Tier"), "enums are inlined");
 
         let vars = file(&files, "config/vars.ts");
@@ -387,24 +454,166 @@ mod tests {
     #[test]
     fn refuses_what_it_cannot_emit() {
         let mut s = schema();
-        s["resources"]["demo:net:Thing"] = json!({});
-        let err = generate(&s).unwrap_err().to_string();
-        assert!(err.contains("demo:net:Thing"), "{err}");
+        s["resources"]["demo:net/v1:Thing"] = json!({});
+        let err = generate_json(&s).unwrap_err().to_string();
+        assert!(err.contains("demo:net/v1:Thing"), "{err}");
+        let mut s = schema();
+        s["resources"]["demo:config:Thing"] = json!({});
+        let err = generate_json(&s).unwrap_err().to_string();
+        assert!(err.contains("names a directory of the SDK"), "{err}");
+        let mut s = schema();
+        s["types"]["demo:net:Spec"] = json!({"type": "object", "properties": {}});
+        let err = generate_json(&s).unwrap_err().to_string();
+        assert!(err.contains("the index type `Spec`"), "{err}");
         assert!(matches!(
-            generate(&json!({"version": "1"})),
+            generate_json(&json!({"version": "1"})),
             Err(SdkError::Missing("name"))
         ));
         let mut s = schema();
         s["resources"]["demo:index:Widget"]["inputProperties"]["x"] =
             json!({"$ref": "/aws/v6.0.0/schema.json#/types/aws:index:Tag"});
-        assert!(generate(&s).is_err());
+        assert!(generate_json(&s).is_err());
+    }
+
+    /// A package with resources, functions and types in two modules beside `index`.
+    fn two_module_schema() -> Json {
+        json!({
+            "name": "acme",
+            "version": "0.1.0",
+            "types": {
+                "acme:index:Tag": {"type": "object", "properties": {"key": {"type": "string"}}},
+                "acme:kubernetes:Node": {"type": "object",
+                    "properties": {"name": {"type": "string"},
+                                   "tags": {"type": "array",
+                                            "items": {"$ref": "#/types/acme:index:Tag"}}},
+                    "required": ["name"]},
+                "acme:cloudflare:Route": {"type": "object",
+                    "properties": {"address": {"type": "string"}}}
+            },
+            "resources": {
+                "acme:index:Widget": {"inputProperties": {"size": {"type": "integer"}},
+                                      "properties": {"size": {"type": "integer"}}},
+                "acme:cloudflare:SplitTunnelEntry": {
+                    "inputProperties": {"route": {"$ref": "#/types/acme:cloudflare:Route"}},
+                    "requiredInputs": ["route"],
+                    "properties": {"route": {"$ref": "#/types/acme:cloudflare:Route"}},
+                    "required": ["route"]
+                }
+            },
+            "functions": {
+                "acme:kubernetes:getNodes": {
+                    "outputs": {"properties": {"nodes": {"type": "array",
+                        "items": {"$ref": "#/types/acme:kubernetes:Node"}}},
+                        "required": ["nodes"]}
+                },
+                "acme:cloudflare:getRoute": {
+                    "inputs": {"properties": {"address": {"type": "string"}}},
+                    "outputs": {"properties": {"route": {"$ref": "#/types/acme:cloudflare:Route"}}}
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn modules_get_directories_namespaces_and_registrations() {
+        let files = generate_json(&two_module_schema()).unwrap();
+        assert_eq!(
+            paths(&files),
+            [
+                "README.md",
+                "cloudflare/getRoute.ts",
+                "cloudflare/index.ts",
+                "cloudflare/splitTunnelEntry.ts",
+                "index.ts",
+                "kubernetes/getNodes.ts",
+                "kubernetes/index.ts",
+                "package.json",
+                "provider.ts",
+                "tsconfig.json",
+                "types/index.ts",
+                "types/input.ts",
+                "types/output.ts",
+                "utilities.ts",
+                "widget.ts",
+            ]
+        );
+
+        let index = file(&files, "index.ts");
+        assert!(index.contains("export * from \"./widget\";"));
+        assert!(!index.contains("./splitTunnelEntry"), "{index}");
+        assert!(!index.contains("getNodes"), "{index}");
+        assert!(index.contains(
+            "import * as cloudflare from \"./cloudflare\";\nimport * as kubernetes from \"./kubernetes\";\nimport * as types from \"./types\";"
+        ));
+        assert!(index.contains("export {\n    cloudflare,\n    kubernetes,\n    types,\n};"));
+        assert!(index.contains("case \"acme:index:Widget\":"));
+        assert!(!index.contains("acme:cloudflare:SplitTunnelEntry"));
+        assert!(
+            index.contains("pulumi.runtime.registerResourceModule(\"acme\", \"index\", _module);")
+        );
+
+        let cf = file(&files, "cloudflare/index.ts");
+        assert!(cf.contains("import * as utilities from \"../utilities\";"));
+        assert!(
+            cf.contains("export * from \"./getRoute\";\nexport * from \"./splitTunnelEntry\";\n")
+        );
+        assert!(cf.contains("import { SplitTunnelEntry } from \"./splitTunnelEntry\";"));
+        assert!(cf.contains("case \"acme:cloudflare:SplitTunnelEntry\":"));
+        assert!(
+            cf.contains(
+                "pulumi.runtime.registerResourceModule(\"acme\", \"cloudflare\", _module);"
+            )
+        );
+        let k8s = file(&files, "kubernetes/index.ts");
+        assert!(k8s.contains("export * from \"./getNodes\";"));
+        assert!(
+            !k8s.contains("registerResourceModule"),
+            "no resources there"
+        );
+        assert!(!k8s.contains("import"), "{k8s}");
+
+        let entry = file(&files, "cloudflare/splitTunnelEntry.ts");
+        assert!(entry.contains("import * as inputs from \"../types/input\";"));
+        assert!(entry.contains("import * as outputs from \"../types/output\";"));
+        assert!(entry.contains("import * as utilities from \"../utilities\";"));
+        assert!(entry.contains("route: pulumi.Input<inputs.cloudflare.RouteArgs>;"));
+        assert!(
+            entry.contains(
+                "declare public readonly route: pulumi.Output<outputs.cloudflare.Route>;"
+            )
+        );
+        assert!(entry.contains(
+            "public static readonly __pulumiType = \"acme:cloudflare:SplitTunnelEntry\";"
+        ));
+        let nodes = file(&files, "kubernetes/getNodes.ts");
+        assert!(nodes.contains("readonly nodes: outputs.kubernetes.Node[];"));
+        assert!(nodes.contains("import * as outputs from \"../types/output\";"));
+        assert!(nodes.contains("pulumi.runtime.invoke(\"acme:kubernetes:getNodes\""));
+
+        let input = file(&files, "types/input.ts");
+        assert!(input.contains(
+            "export namespace cloudflare {\n    export interface Route {\n        address?: string;\n    }\n"
+        ));
+        // Node and Tag are only ever returned (by getNodes): no input interfaces for them.
+        assert!(!input.contains("Tag"), "{input}");
+        assert!(!input.contains("namespace kubernetes"), "{input}");
+        let output = file(&files, "types/output.ts");
+        assert!(output.contains("export namespace kubernetes {\n    export interface Node {\n        name: string;\n        tags?: Tag[];\n    }\n}"));
+
+        let tsconfig: Json = serde_json::from_str(file(&files, "tsconfig.json")).unwrap();
+        for f in ["cloudflare/index.ts", "kubernetes/getNodes.ts"] {
+            assert!(
+                tsconfig["files"].as_array().unwrap().contains(&json!(f)),
+                "{f}"
+            );
+        }
     }
 
     #[test]
     fn write_and_check_keep_hand_written_files() {
         let dir = std::env::temp_dir().join(format!("sdk-nodejs-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let files = generate(&schema()).unwrap();
+        let files = generate_json(&schema()).unwrap();
         assert_eq!(check_sdk(&dir, &files).unwrap().len(), files.len());
         write_sdk(&dir, &files).unwrap();
         assert!(check_sdk(&dir, &files).unwrap().is_empty());
@@ -445,7 +654,7 @@ mod tests {
             .unwrap()
             .remove("spec");
         s["functions"] = json!({});
-        let fewer = generate(&s).unwrap();
+        let fewer = generate_json(&s).unwrap();
         let report = write_sdk(&dir, &fewer).unwrap();
         assert!(report.removed.contains(&"types/input.ts".to_string()));
         assert!(!dir.join("types").exists());
