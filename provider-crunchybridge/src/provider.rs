@@ -16,6 +16,7 @@ use crate::functions::verify_database::VerifyDatabase;
 use crate::pulumi::{CheckFailure, Package, Provider};
 use crate::resources::cluster::Cluster;
 use crate::resources::database::Database;
+use crate::resources::firewall_allowlist::FirewallAllowlist;
 use crate::resources::firewall_rule::FirewallRule;
 use crate::resources::role::Role;
 
@@ -146,6 +147,7 @@ impl CrunchyBridge {
     pub fn provider() -> Provider<CrunchyBridge> {
         Provider::new(CrunchyBridge)
             .resource(FirewallRule)
+            .resource(FirewallAllowlist)
             .resource(Database)
             .resource(Cluster)
             .resource(Role)

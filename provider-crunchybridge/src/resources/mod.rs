@@ -2,5 +2,6 @@
 
 pub mod cluster;
 pub mod database;
+pub mod firewall_allowlist;
 pub mod firewall_rule;
 pub mod role;
