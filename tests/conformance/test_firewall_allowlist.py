@@ -203,3 +203,13 @@ def test_import_takes_the_named_rules_and_is_diff_free(bridge, emulator, hand_ru
     with pytest.raises(grpc.RpcError) as e:
         bridge.read(f"{net(emulator)}/not-a-rule-id", type_token=AL)
     assert "<networkId>/<ruleId>[,<ruleId>…]" in e.value.details()
+
+
+def test_a_replaced_overlapping_entry_is_deleted_before_its_successor_is_made(
+        bridge, emulator, hand_rule):
+    a = args(emulator, [entry("100.68.0.0/24", "whole subnet"), entry("100.69.0.1", "other")])
+    id, out, inputs = create(bridge, a)
+    narrowed = args(emulator, [entry("100.68.0.5", "one node"), entry("100.69.0.2", "moved")])
+    out2, _ = update(bridge, id, out, narrowed, inputs)
+    assert held(emulator, out2) == {"100.68.0.5/32": "one node", "100.69.0.2/32": "moved"}
+    assert foreign(emulator, out2) == [hand_rule]

@@ -1,6 +1,7 @@
-//! Applying an allowlist plan: deletes first (Bridge refuses overlapping rules), then the
-//! creates and description patches, [`PARALLEL_CHANGES`] at a time, then one list read-back
-//! that verifies every owned rule.
+//! Applying an allowlist plan, [`PARALLEL_CHANGES`] calls at a time: the deletes, the
+//! description patches and every create that overlaps no deleted rule together, then the
+//! creates that do (Bridge refuses overlapping rules, so they wait for the deletes), then one
+//! list read-back that verifies every owned rule.
 
 use std::collections::BTreeMap;
 
@@ -59,23 +60,8 @@ fn create_key(
 
 /// Deletes the rules, [`PARALLEL_CHANGES`] at a time; one line per rule that is still there.
 pub(super) async fn delete_all(firewall: &FirewallHandler, ids: &[FirewallRuleId]) -> Vec<String> {
-    // Owned ('static) futures: the provider's operations must be `Send` for any lifetime.
-    let deletes: Vec<BoxFuture<'static, Option<String>>> = ids
-        .iter()
-        .map(|id| {
-            let (firewall, id) = (firewall.clone(), id.clone());
-            async move {
-                match firewall.delete(&id).await {
-                    ref r if is_gone(r) => None,
-                    Err(e) => Some(format!("deleting rule {id}: {e}")),
-                    Ok(_) => Some(format!(
-                        "deleting rule {id}: an answer this provider does not know"
-                    )),
-                }
-            }
-            .boxed()
-        })
-        .collect();
+    let deletes: Vec<BoxFuture<'static, Option<String>>> =
+        ids.iter().map(|id| delete(firewall, id)).collect();
     stream::iter(deletes)
         .buffer_unordered(PARALLEL_CHANGES)
         .filter_map(|failure| async move { failure })
@@ -83,13 +69,31 @@ pub(super) async fn delete_all(firewall: &FirewallHandler, ids: &[FirewallRuleId
         .await
 }
 
+/// The delete of one rule, as an owned future (the provider's operations must be `Send` for
+/// any lifetime); why it is still there, if it is.
+fn delete(firewall: &FirewallHandler, id: &FirewallRuleId) -> BoxFuture<'static, Option<String>> {
+    let (firewall, id) = (firewall.clone(), id.clone());
+    async move {
+        match firewall.delete(&id).await {
+            ref r if is_gone(r) => None,
+            Err(e) => Some(format!("deleting rule {id}: {e}")),
+            Ok(_) => Some(format!(
+                "deleting rule {id}: an answer this provider does not know"
+            )),
+        }
+    }
+    .boxed()
+}
+
 /// What one change came to.
 enum Outcome {
     Created(PlannedCreate, ApiRule),
     /// Failed; the flag is set when the rule may exist all the same (the answer was lost).
     CreateFailed(PlannedCreate, String, bool),
-    Patched,
-    PatchFailed(String),
+    /// A patch or delete that succeeded.
+    Done,
+    /// A patch or delete that failed, and why.
+    Failed(String),
 }
 
 /// The create of one entry, as an owned future.
@@ -127,8 +131,8 @@ fn patch(firewall: &FirewallHandler, p: &PlannedPatch) -> BoxFuture<'static, Out
             .update(&FirewallRuleId::new(&p.rule_id), &request)
             .await
         {
-            Ok(_) => Outcome::Patched,
-            Err(e) => Outcome::PatchFailed(format!(
+            Ok(_) => Outcome::Done,
+            Err(e) => Outcome::Failed(format!(
                 "changing the description of rule {} ({}): {e}",
                 p.rule_id, p.rule
             )),
@@ -159,24 +163,51 @@ pub(super) async fn apply(
         .iter()
         .map(|d| FirewallRuleId::new(&d.rule_id))
         .collect();
-    failures.extend(delete_all(firewall, &deletes).await);
-
-    let changes: Vec<BoxFuture<'static, Outcome>> = plan
-        .creates
+    // Creates that overlap a rule being deleted must wait for the deletes.
+    let deleted: Vec<Option<IpNet>> = plan
+        .deletes
         .iter()
-        .map(|c| {
-            create(
-                firewall,
-                c,
-                create_key(cx.urn(), firewall, before, applied, c),
-            )
+        .map(|d| normalize_cidr(&d.rule).ok())
+        .collect();
+    let waits = |c: &PlannedCreate| {
+        deleted.iter().any(|d| match d {
+            Some(d) => d.contains(&c.rule) || c.rule.contains(d),
+            None => true,
+        })
+    };
+    let create_of = |c: &PlannedCreate| {
+        create(
+            firewall,
+            c,
+            create_key(cx.urn(), firewall, before, applied, c),
+        )
+    };
+    let first: Vec<BoxFuture<'static, Outcome>> = deletes
+        .iter()
+        .map(|id| {
+            delete(firewall, id)
+                .map(|failure| failure.map_or(Outcome::Done, Outcome::Failed))
+                .boxed()
         })
         .chain(plan.patches.iter().map(|p| patch(firewall, p)))
+        .chain(plan.creates.iter().filter(|c| !waits(c)).map(create_of))
         .collect();
-    let outcomes: Vec<Outcome> = stream::iter(changes)
+    let mut outcomes: Vec<Outcome> = stream::iter(first)
         .buffer_unordered(PARALLEL_CHANGES)
         .collect()
         .await;
+    let then: Vec<BoxFuture<'static, Outcome>> = plan
+        .creates
+        .iter()
+        .filter(|c| waits(c))
+        .map(create_of)
+        .collect();
+    outcomes.extend(
+        stream::iter(then)
+            .buffer_unordered(PARALLEL_CHANGES)
+            .collect::<Vec<_>>()
+            .await,
+    );
 
     // What the allowlist should own now, and what each rule must hold.
     let patched: BTreeMap<&str, &Option<String>> = plan
@@ -225,8 +256,8 @@ pub(super) async fn apply(
             Outcome::CreateFailed(c, reason, false) => {
                 failures.push(format!("entries[{}] ({}): {reason}", c.position, c.rule));
             }
-            Outcome::Patched => {}
-            Outcome::PatchFailed(reason) => failures.push(reason),
+            Outcome::Done => {}
+            Outcome::Failed(reason) => failures.push(reason),
         }
     }
 
