@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::clients::Clients;
+use crate::functions::check_allowlist::CheckAllowlist;
 use crate::functions::get_account::GetAccount;
 use crate::functions::get_cluster::GetCluster;
 use crate::functions::get_firewall_rules::GetFirewallRules;
@@ -154,6 +155,7 @@ impl CrunchyBridge {
             .function(GetAccount)
             .function(GetCluster)
             .function(GetNetwork)
+            .function(CheckAllowlist)
             .function(GetFirewallRules)
             .function(VerifyDatabase)
     }

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 // Export members:
+export * from "./checkAllowlist";
 export * from "./cluster";
 export * from "./database";
 export * from "./firewallAllowlist";

@@ -213,3 +213,34 @@ def test_a_replaced_overlapping_entry_is_deleted_before_its_successor_is_made(
     out2, _ = update(bridge, id, out, narrowed, inputs)
     assert held(emulator, out2) == {"100.68.0.5/32": "one node", "100.69.0.2/32": "moved"}
     assert foreign(emulator, out2) == [hand_rule]
+
+
+CHECK = "crunchybridge:index:checkAllowlist"
+
+
+def test_check_allowlist_reports_covered_missing_and_allow_all(bridge, emulator):
+    network = net(emulator)
+    r = bridge.invoke(CHECK, {"networkId": network, "addresses": ["157.173.210.123", "191.101.1.3"]})
+    assert not r.failures
+    report = from_struct(getattr(r, "return"))
+    assert report["ok"] is False
+    allow_all = [c for c in report["checks"] if c["name"] == "allow_all"][0]
+    assert not allow_all["ok"] and "deny_all" in allow_all["detail"]
+
+    emulator.drop_allow_all()
+    rule = emulator.api("POST", f"/networks/{network}/firewall-rules",
+                        {"rule": "157.173.210.0/24", "description": "srv712429 subnet"})
+    report = from_struct(getattr(bridge.invoke(
+        CHECK, {"networkId": network, "addresses": ["157.173.210.123", "191.101.1.3"]}), "return"))
+    assert report["missing"] == ["191.101.1.3/32"]
+    by_name = {c["name"]: c for c in report["checks"]}
+    assert by_name["157.173.210.123/32"]["ok"] and rule["id"] in by_name["157.173.210.123/32"]["detail"]
+    fix = f"cb network add-firewall-rule --network {network} --rule 191.101.1.3/32"
+    assert fix in by_name["191.101.1.3/32"]["detail"]
+
+    with pytest.raises(grpc.RpcError) as e:
+        bridge.invoke(CHECK, {"networkId": network, "addresses": ["191.101.1.3"], "failOnError": True})
+    assert fix in e.value.details()
+
+    r = bridge.invoke(CHECK, {"networkId": network, "addresses": ["10.1.2.3/16"]})
+    assert "10.1.0.0/16" in {f.property: f.reason for f in r.failures}["addresses[0]"]

@@ -35,6 +35,24 @@ export interface AllowlistRule {
 }
 
 /**
+ * One check: an address covered or not, or the network's allow-all rule.
+ */
+export interface CheckAllowlistCheck {
+    /**
+     * The rule that covers the address, or the exact declaration or command that fixes it.
+     */
+    detail: string;
+    /**
+     * The address checked (normalised, e.g. `203.0.113.7/32`), or `allow_all`.
+     */
+    name: string;
+    /**
+     * Whether it passed.
+     */
+    ok: boolean;
+}
+
+/**
  * One firewall rule of a network.
  */
 export interface GetFirewallRulesRule {
