@@ -15,6 +15,7 @@
 //! without reqwest.
 #![forbid(unsafe_code)]
 
+pub mod allowlist;
 pub mod cidr;
 #[cfg(feature = "cloudflare")]
 pub mod cloudflare;

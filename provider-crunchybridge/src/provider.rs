@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::clients::Clients;
+use crate::functions::check_allowlist::CheckAllowlist;
 use crate::functions::get_account::GetAccount;
 use crate::functions::get_cluster::GetCluster;
 use crate::functions::get_firewall_rules::GetFirewallRules;
@@ -16,6 +17,7 @@ use crate::functions::verify_database::VerifyDatabase;
 use crate::pulumi::{CheckFailure, Package, Provider};
 use crate::resources::cluster::Cluster;
 use crate::resources::database::Database;
+use crate::resources::firewall_allowlist::FirewallAllowlist;
 use crate::resources::firewall_rule::FirewallRule;
 use crate::resources::role::Role;
 
@@ -146,12 +148,14 @@ impl CrunchyBridge {
     pub fn provider() -> Provider<CrunchyBridge> {
         Provider::new(CrunchyBridge)
             .resource(FirewallRule)
+            .resource(FirewallAllowlist)
             .resource(Database)
             .resource(Cluster)
             .resource(Role)
             .function(GetAccount)
             .function(GetCluster)
             .function(GetNetwork)
+            .function(CheckAllowlist)
             .function(GetFirewallRules)
             .function(VerifyDatabase)
     }

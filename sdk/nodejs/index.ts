@@ -4,8 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 // Export members:
+export * from "./checkAllowlist";
 export * from "./cluster";
 export * from "./database";
+export * from "./firewallAllowlist";
 export * from "./firewallRule";
 export * from "./getAccount";
 export * from "./getCluster";
@@ -17,6 +19,7 @@ export * from "./verifyDatabase";
 
 import { Cluster } from "./cluster";
 import { Database } from "./database";
+import { FirewallAllowlist } from "./firewallAllowlist";
 import { FirewallRule } from "./firewallRule";
 import { Role } from "./role";
 import { Provider } from "./provider";
@@ -38,6 +41,8 @@ const _module = {
                 return new Cluster(name, undefined as any, { urn });
             case "crunchybridge:index:Database":
                 return new Database(name, undefined as any, { urn });
+            case "crunchybridge:index:FirewallAllowlist":
+                return new FirewallAllowlist(name, undefined as any, { urn });
             case "crunchybridge:index:FirewallRule":
                 return new FirewallRule(name, undefined as any, { urn });
             case "crunchybridge:index:Role":

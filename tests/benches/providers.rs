@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use prost_types::value::Kind;
 use provider_crunchybridge::pulumi::proto::pulumirpc::{
     CheckRequest, ConfigureRequest, CreateRequest, DeleteRequest, DiffRequest, LogRequest,
-    ProviderHandshakeRequest,
+    ProviderHandshakeRequest, UpdateRequest,
     engine_server::{Engine, EngineServer},
     resource_provider_client::ResourceProviderClient,
 };
@@ -31,6 +31,7 @@ const SIG: &str = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG: &str = "1b47061264138c4ac30d75fd1eb44270";
 const FW_NATIVE: &str = "crunchybridge:index:FirewallRule";
 const DB_NATIVE: &str = "crunchybridge:index:Database";
+const ALLOWLIST: &str = "crunchybridge:index:FirewallAllowlist";
 const FW_PEER: &str = "pulumi-nodejs:dynamic:Resource";
 const MAX_MSG: usize = 64 * 1024 * 1024;
 
@@ -458,6 +459,32 @@ impl Driver {
         Ok((r.id, from_struct(r.properties.as_ref())))
     }
 
+    async fn update(
+        &mut self,
+        token: &str,
+        name: &str,
+        id: &str,
+        olds: &Json,
+        news: &Json,
+    ) -> Res<Json> {
+        let r = self
+            .client
+            .update(UpdateRequest {
+                id: id.to_owned(),
+                urn: self.urn(token, name),
+                r#type: token.to_owned(),
+                name: name.to_owned(),
+                olds: Some(to_struct(olds)),
+                news: Some(to_struct(news)),
+                old_inputs: Some(to_struct(news)),
+                timeout: 300.0,
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        Ok(from_struct(r.properties.as_ref()))
+    }
+
     async fn delete(
         &mut self,
         token: &str,
@@ -593,6 +620,26 @@ impl Emulator {
         Ok(list
             .iter()
             .filter(|f| f["status"].as_u64() == Some(429))
+            .map(|f| f["fired"].as_u64().unwrap_or(0))
+            .sum())
+    }
+
+    /// Bridge API calls since the faults were set: the `latency_ms` fault without a status
+    /// matches every call and fires on each.
+    async fn api_calls(&self) -> Res<u64> {
+        let faults = self
+            .admin(reqwest::Method::GET, "/__emulator/faults", None)
+            .await?;
+        let list = faults
+            .as_array()
+            .cloned()
+            .or_else(|| faults["faults"].as_array().cloned())
+            .unwrap_or_default();
+        Ok(list
+            .iter()
+            .filter(|f| {
+                f["status"].is_null() && f["path"].is_null() && f["latency_ms"].as_u64().is_some()
+            })
             .map(|f| f["fired"].as_u64().unwrap_or(0))
             .sum())
     }
@@ -778,6 +825,7 @@ async fn bulk_scenarios(s: &Settings, d: &Driver, emu: &Emulator, fig: &mut Figu
         }
         let (wall, failures) = bulk(s, d, &net, 10_000).await?;
         let fired = emu.fired().await?;
+        let calls = emu.api_calls().await?;
         emu.admin(reqwest::Method::DELETE, "/__emulator/faults", None)
             .await?;
         let held = emu.rule_count(&net).await?;
@@ -785,11 +833,67 @@ async fn bulk_scenarios(s: &Settings, d: &Driver, emu: &Emulator, fig: &mut Figu
         fig.insert(format!("{name}_failures"), failures as f64);
         fig.insert(format!("{name}_429s"), fired as f64);
         fig.insert(format!("{name}_rules_held"), held as f64);
+        fig.insert(format!("{name}_api_calls"), calls as f64);
         eprintln!(
-            "  {:<22} {name:<10} {wall:>7.3} s  ({failures} failed, {fired} x 429, {held} rules held)",
+            "  {:<22} {name:<10} {wall:>7.3} s  ({failures} failed, {fired} x 429, {held} rules held, {calls} API calls)",
             d.who.name()
         );
     }
+    Ok(())
+}
+
+/// FirewallAllowlist (the native provider only; the peer has no allowlist): 500 entries at
+/// +20 ms per call, then a 10% change (50 removed, 50 added), each verified by the provider's
+/// one read-back; wall time and Bridge API calls of each.
+async fn allowlist_scenarios(d: &Driver, emu: &Emulator, fig: &mut Figures) -> Res<()> {
+    let latency = json!({ "latency_ms": 20 });
+    let net = emu.fresh().await?;
+    let entries = |from: usize, to: usize| -> Json {
+        Json::Array(
+            (from..to)
+                .map(|i| json!({ "address": rule_for(20_000 + i), "description": format!("node {i}") }))
+                .collect(),
+        )
+    };
+    let mut dd = d.clone();
+    let args = json!({ "networkId": net, "entries": entries(0, 500) });
+    let inputs = dd.check(ALLOWLIST, "nodes", &args).await?;
+    emu.fault(latency.clone()).await?;
+    let start = Instant::now();
+    let (id, state) = dd.create(ALLOWLIST, "nodes", &inputs).await?;
+    let create_s = start.elapsed().as_secs_f64();
+    let create_calls = emu.api_calls().await?;
+    emu.admin(reqwest::Method::DELETE, "/__emulator/faults", None)
+        .await?;
+    let after_create = emu.rule_count(&net).await?;
+
+    let args = json!({ "networkId": net, "entries": entries(50, 550) });
+    let news = dd.check(ALLOWLIST, "nodes", &args).await?;
+    emu.fault(latency).await?;
+    let start = Instant::now();
+    let state2 = dd.update(ALLOWLIST, "nodes", &id, &state, &news).await?;
+    let change_s = start.elapsed().as_secs_f64();
+    let change_calls = emu.api_calls().await?;
+    emu.admin(reqwest::Method::DELETE, "/__emulator/faults", None)
+        .await?;
+    let after_change = emu.rule_count(&net).await?;
+    let owned = state2["rules"].as_array().map_or(0, Vec::len);
+    if after_create != 500 || after_change != 500 || owned != 500 {
+        return Err(format!(
+            "allowlist: {after_create} rules after create, {after_change} after the change, \
+             {owned} owned (expected 500 each)"
+        )
+        .into());
+    }
+    fig.insert("allowlist500_wall_s".into(), create_s);
+    fig.insert("allowlist500_api_calls".into(), create_calls as f64);
+    fig.insert("allowlist_change_wall_s".into(), change_s);
+    fig.insert("allowlist_change_api_calls".into(), change_calls as f64);
+    eprintln!(
+        "  {:<22} allowlist  {create_s:>7.3} s  ({create_calls} API calls); 10% change \
+         {change_s:.3} s ({change_calls} API calls)",
+        d.who.name()
+    );
     Ok(())
 }
 
@@ -902,6 +1006,9 @@ async fn round(
             per_call(s, &mut d, &l, &net, f).await?;
         }
         bulk_scenarios(s, &d, &emu, f).await?;
+        if who == Who::Native {
+            allowlist_scenarios(&d, &emu, f).await?;
+        }
         l.stop();
     }
     emu.stop();

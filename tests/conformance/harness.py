@@ -29,6 +29,7 @@ OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 MAX_MSG = 400 * 1024 * 1024
+MAX_METADATA = 16 * 1024 * 1024
 FW = "crunchybridge:index:FirewallRule"
 
 
@@ -159,7 +160,10 @@ class Provider:
         self.channel = grpc.insecure_channel(
             f"127.0.0.1:{self.port}",
             options=[("grpc.max_send_message_length", MAX_MSG),
-                     ("grpc.max_receive_message_length", MAX_MSG)],
+                     ("grpc.max_receive_message_length", MAX_MSG),
+                     # An init-failed state travels in the trailers (grpc-status-details-bin);
+                     # the engine (grpc-go) accepts 16 MiB of them, Python's default is 8 KiB.
+                     ("grpc.max_metadata_size", MAX_METADATA)],
         )
         grpc.channel_ready_future(self.channel).result(timeout=10)
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)

@@ -1,5 +1,6 @@
 //! The functions (`getX`, `verifyDatabase`), one file each.
 
+pub mod check_allowlist;
 pub mod get_account;
 pub mod get_cluster;
 pub mod get_firewall_rules;

@@ -76,6 +76,20 @@ pub fn normalize_rule(rule: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Trims a `networkId` input in place; the failure when it is not a network id.
+pub fn check_network_id(network_id: &mut String) -> Option<CheckFailure> {
+    *network_id = network_id.trim().to_owned();
+    (!is_eid(network_id)).then(|| {
+        CheckFailure::new(
+            "networkId",
+            format!(
+                "`{network_id}` is not a Crunchy Bridge network id (26 lowercase letters and \
+                 digits 2-7, e.g. from `getNetwork` or a Cluster's `networkId`)"
+            ),
+        )
+    })
+}
+
 /// The resource id of a rule: `<networkId>/<ruleId>` (also the import id).
 pub fn resource_id(network: &str, rule: &str) -> String {
     format!("{network}/{rule}")
@@ -249,17 +263,7 @@ impl Resource for FirewallRule {
 
     fn check(&self, args: &mut FirewallRuleArgs) -> Vec<CheckFailure> {
         let mut failures = Vec::new();
-        args.network_id = args.network_id.trim().to_owned();
-        if !is_eid(&args.network_id) {
-            failures.push(CheckFailure::new(
-                "networkId",
-                format!(
-                    "`{}` is not a Crunchy Bridge network id (26 lowercase letters and digits \
-                     2-7, e.g. from `getNetwork` or a Cluster's `networkId`)",
-                    args.network_id
-                ),
-            ));
-        }
+        failures.extend(check_network_id(&mut args.network_id));
         match normalize_rule(&args.rule) {
             Ok(rule) => args.rule = rule,
             Err(reason) => failures.push(CheckFailure::new("rule", reason)),

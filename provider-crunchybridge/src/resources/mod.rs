@@ -2,6 +2,7 @@
 
 pub mod cluster;
 pub mod database;
+pub mod firewall_allowlist;
 pub mod firewall_rule;
 mod import_command;
 pub mod role;

@@ -3,6 +3,56 @@
 import * as pulumi from "@pulumi/pulumi";
 
 /**
+ * One address the allowlist lets in.
+ */
+export interface AllowlistEntry {
+    /**
+     * An IPv4 or IPv6 address or CIDR, e.g. a node's egress address `203.0.113.7`; a bare address becomes a /32 (IPv4) or /128 (IPv6).
+     */
+    address: string;
+    /**
+     * A note for people reading the rule list, e.g. `srv712429 - K3s worker node`.
+     */
+    description?: string;
+}
+
+/**
+ * One rule the allowlist owns.
+ */
+export interface AllowlistRule {
+    /**
+     * Its note.
+     */
+    description?: string;
+    /**
+     * The CIDR it allows.
+     */
+    rule: string;
+    /**
+     * The rule's id on Bridge.
+     */
+    ruleId: string;
+}
+
+/**
+ * One check: an address covered or not, or the network's allow-all rule.
+ */
+export interface CheckAllowlistCheck {
+    /**
+     * The rule that covers the address, or the exact declaration or command that fixes it.
+     */
+    detail: string;
+    /**
+     * The address checked (normalised, e.g. `203.0.113.7/32`), or `allow_all`.
+     */
+    name: string;
+    /**
+     * Whether it passed.
+     */
+    ok: boolean;
+}
+
+/**
  * One firewall rule of a network.
  */
 export interface GetFirewallRulesRule {
