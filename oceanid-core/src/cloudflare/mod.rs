@@ -19,6 +19,9 @@
 //! # Ok::<(), oceanid_core::cloudflare::CloudflareError>(())
 //! ```
 
+mod api;
+mod client;
+mod client_error;
 mod dns;
 mod envelope;
 mod error;
@@ -28,6 +31,11 @@ mod teamnet;
 mod token;
 mod tunnels;
 
+pub use api::{CLOUDFLARE_BODY_LIMIT, CloudflareApi};
+pub use client::{
+    Cloudflare, CloudflareBuilder, DEFAULT_API_URL, DEFAULT_CALL_TIMEOUT, DEFAULT_PAGE_SIZE,
+};
+pub use client_error::ClientError;
 pub use dns::{DnsRecord, DnsRecordChange, Zone};
 pub use envelope::{Answer, CF_RAY, ResultInfo, decode, decode_list};
 pub use error::{
