@@ -88,6 +88,15 @@ impl Cloudflare {
         &self.account
     }
 
+    /// The same client (token, URL, pools) working in another account.
+    #[must_use]
+    pub fn for_account(&self, account: AccountId) -> Cloudflare {
+        Cloudflare {
+            account,
+            ..self.clone()
+        }
+    }
+
     fn deadline(&self) -> Instant {
         Instant::now() + self.call_timeout
     }

@@ -27,6 +27,8 @@ mod envelope;
 mod error;
 mod ids;
 mod split_tunnel;
+mod split_tunnel_key;
+mod split_tunnel_writer;
 mod teamnet;
 mod token;
 mod tunnels;
@@ -50,6 +52,11 @@ pub use ids::{
 };
 pub use split_tunnel::{
     DeviceProfile, MAX_DESCRIPTION_CHARS, Mode, SplitTunnelEntry, SplitTunnelTarget,
+};
+pub use split_tunnel_key::{DeclaredEntry, EntryKey, InvalidEntry, ProtectedCidrs};
+pub use split_tunnel_writer::{
+    DEFAULT_GATHER_WINDOW, Existing, ListId, MAX_CYCLES, SplitTunnelWriter, WriteError,
+    WriteOutcome, WriterStats,
 };
 pub use teamnet::{RouteChange, TunnelRoute, VirtualNetwork};
 pub use token::{ApiToken, TokenStatus, TokenVerification};
