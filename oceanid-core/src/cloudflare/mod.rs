@@ -26,6 +26,7 @@ mod dns;
 mod envelope;
 mod error;
 mod ids;
+mod private_access;
 mod split_tunnel;
 mod split_tunnel_key;
 mod split_tunnel_writer;
@@ -49,6 +50,9 @@ pub use ids::{
     AccountId, AccountKind, DnsRecordId, DnsRecordKind, Id, IdKind, PolicyId, PolicyKind, RouteId,
     RouteKind, TokenId, TokenKind, TunnelId, TunnelKind, VirtualNetworkId, VirtualNetworkKind,
     ZoneId, ZoneKind,
+};
+pub use private_access::{
+    PrivateAccessReport, SplitTunnelView, SplitTunnelViewEntry, split_tunnel, verify_private_access,
 };
 pub use split_tunnel::{
     DeviceProfile, MAX_DESCRIPTION_CHARS, Mode, SplitTunnelEntry, SplitTunnelTarget,

@@ -1,4 +1,5 @@
-//! The shape every report shares: named checks, each `ok` or not with a `detail`.
+//! The shape every report shares (Kubernetes health, WARP private access): named checks, each
+//! `ok` or not with a `detail`.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +17,7 @@ pub struct Check {
 
 impl Check {
     /// A check with the given outcome.
+    #[must_use]
     pub fn new(name: impl Into<String>, ok: bool, detail: impl Into<String>) -> Self {
         Self {
             name: name.into(),
