@@ -260,3 +260,39 @@ async fn an_html_5xx_is_unreadable_and_a_429_storm_is_retried_then_reported() {
         "the PUT was replayed: {before} → {after}"
     );
 }
+
+#[tokio::test]
+async fn the_split_tunnel_view_marks_protected_entries_and_the_mode() {
+    let cf = CloudflareFixture::start().await;
+    let client = cf.client();
+    let protected =
+        oceanid_core::cloudflare::ProtectedCidrs::parse(&["172.20.0.0/16", "172.21.0.0/16"])
+            .unwrap();
+    let view = oceanid_core::cloudflare::split_tunnel(&client, None, &protected)
+        .await
+        .unwrap();
+    assert_eq!(view.mode, Some(Mode::Include));
+    let marked: Vec<(Option<&str>, bool)> = view
+        .entries
+        .iter()
+        .map(|e| (e.address.as_deref(), e.protected))
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            (Some("172.20.0.0/16"), true),
+            (Some("172.21.0.0/16"), true),
+            (Some("10.42.0.0/16"), false),
+            (Some("10.43.0.0/16"), false),
+            (Some("192.168.2.0/24"), false),
+        ]
+    );
+    let json = serde_json::to_value(&view).unwrap();
+    assert_eq!(json["mode"], "include");
+    assert_eq!(json["policyId"], serde_json::Value::Null);
+    let custom = PolicyId::new(cf.seed.custom_policy_id);
+    let exclude = oceanid_core::cloudflare::split_tunnel(&client, Some(&custom), &protected)
+        .await
+        .unwrap();
+    assert_eq!(exclude.mode, Some(Mode::Exclude));
+}

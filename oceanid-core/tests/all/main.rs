@@ -7,6 +7,7 @@ mod bridge_openapi;
 mod cloudflare_client;
 mod cloudflare_emulator;
 mod cloudflare_fixture;
+mod cloudflare_group_commit;
 mod cloudflare_split_tunnel_writer;
 mod http_executor;
 #[cfg(feature = "kubernetes")]
