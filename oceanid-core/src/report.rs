@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// One named check of a report, as a Pulumi function returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Check {
     /// What was checked, e.g. `node srv712429 egress` or `controller source-controller`.

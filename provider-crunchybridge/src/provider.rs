@@ -95,7 +95,7 @@ impl Package for CrunchyBridge {
                 "nodejs": {
                     "packageName": "@oceanid/crunchybridge",
                     "packageDescription": "Crunchy Bridge resources for Pulumi: firewall rules, clusters, roles and verified databases.",
-                    "dependencies": { "@pulumi/pulumi": "~3.248.0" },
+                    "dependencies": { "@pulumi/pulumi": "^3.142.0" },
                 }
             }
         })

@@ -9,6 +9,7 @@ pub mod context;
 mod function;
 pub mod launch;
 pub mod package;
+pub mod package_spec;
 pub mod proto;
 mod provider;
 pub mod resource;

@@ -1,16 +1,16 @@
 //! A provider package: its configuration, its resources and functions, and the package
 //! schema generated from them.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Serialize, de::DeserializeOwned};
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Map, Value as Json};
 
 use super::adapter::ErasedResource;
 use super::function::ErasedFunction;
+use super::package_spec::{ConfigSpec, FunctionSpec, ObjectTypeSpec, PackageSpec, ResourceSpec};
 use super::resource::CheckFailure;
 use super::schema::{ObjectShape, TypeRegistry};
 
@@ -46,92 +46,108 @@ pub fn config_shape<P: Package>(package: &P) -> (ObjectShape, TypeRegistry) {
     (shape, types)
 }
 
-/// Builds the package schema (the JSON GetSchema answers and the SDK generator reads).
+/// Builds the package schema (what GetSchema answers, as JSON, and the SDK generator reads).
+///
+/// # Errors
+/// When the package's [`Package::metadata`] is not a valid schema fragment (a field of the
+/// wrong type); the error names the field.
 pub(crate) fn package_schema<P: Package>(
     package: &P,
     resources: &[Arc<dyn ErasedResource<P::Client>>],
     functions: &[Arc<dyn ErasedFunction<P::Client>>],
-) -> Json {
-    let mut schema = Map::new();
-    schema.insert("name".into(), json!(package.name()));
-    schema.insert("version".into(), json!(package.version()));
-    if let Json::Object(meta) = package.metadata() {
-        for (k, v) in meta {
-            schema.insert(k, v);
+) -> Result<PackageSpec, serde_json::Error> {
+    let mut meta = match package.metadata() {
+        Json::Object(meta) => meta,
+        Json::Null => Map::new(),
+        other => {
+            return Err(serde::de::Error::custom(format!(
+                "the package metadata must be a JSON object of schema fields, not {other}"
+            )));
         }
-    }
+    };
+    meta.insert("name".into(), Json::String(package.name().to_owned()));
+    meta.insert("version".into(), Json::String(package.version().to_owned()));
+    let mut schema: PackageSpec = serde_json::from_value(Json::Object(meta))?;
 
-    let mut all_types: BTreeMap<String, Json> = BTreeMap::new();
     let (config, config_types) = config_shape(package);
-    all_types.extend(config_types.types);
-    let mut variables = config.properties_json();
+    schema.types.extend(config_types.types);
+    let mut variables = config.properties_spec();
     // Config variables are never required in the schema: the provider has env fallbacks.
-    if let Json::Object(vars) = &mut variables {
-        for v in vars.values_mut() {
-            if let Json::Object(v) = v {
-                v.remove("replaceOnChanges");
-            }
-        }
+    for v in variables.values_mut() {
+        v.replace_on_changes = false;
     }
-    schema.insert("config".into(), json!({ "variables": variables }));
-    schema.insert(
-        "provider".into(),
-        json!({
-            "description": format!("The provider type for the {} package.", package.name()),
-            "inputProperties": variables,
-            "properties": variables,
-        }),
-    );
+    schema.config = ConfigSpec {
+        variables: variables.clone(),
+        required: Vec::new(),
+    };
+    schema.provider = ResourceSpec {
+        description: Some(format!(
+            "The provider type for the {} package.",
+            package.name()
+        )),
+        input_properties: variables.clone(),
+        properties: variables,
+        ..ResourceSpec::default()
+    };
 
-    let mut res = Map::new();
     for r in resources {
         let shapes = r.shapes();
-        all_types.extend(shapes.types.types.clone());
-        let mut spec = Map::new();
-        spec.insert("description".into(), json!(r.description()));
-        spec.insert("properties".into(), shapes.outputs.properties_json());
-        spec.insert("required".into(), json!(shapes.outputs.required));
-        spec.insert("inputProperties".into(), shapes.inputs.properties_json());
-        spec.insert("requiredInputs".into(), json!(shapes.inputs.required));
-        spec.insert(
-            "stateInputs".into(),
-            json!({
-                "description": format!("Input properties used for looking up and filtering {} resources.", short_name(r.token())),
-                "type": "object",
-                "properties": shapes.outputs.properties_json(),
+        schema.types.extend(shapes.types.types.clone());
+        let spec = ResourceSpec {
+            description: Some(r.description().to_owned()),
+            properties: shapes.outputs.properties_spec(),
+            required: Some(shapes.outputs.required.clone()),
+            input_properties: shapes.inputs.properties_spec(),
+            required_inputs: Some(shapes.inputs.required.clone()),
+            state_inputs: Some(ObjectTypeSpec {
+                description: Some(format!(
+                    "Input properties used for looking up and filtering {} resources.",
+                    short_name(r.token())
+                )),
+                kind: Some("object".into()),
+                properties: shapes.outputs.properties_spec(),
+                required: None,
             }),
-        );
-        res.insert(r.token().to_owned(), Json::Object(spec));
+            ..ResourceSpec::default()
+        };
+        schema.resources.insert(r.token().to_owned(), spec);
     }
-    schema.insert("resources".into(), Json::Object(res));
 
-    let mut fns = Map::new();
     for f in functions {
         let shapes = f.shapes();
-        all_types.extend(shapes.types.types.clone());
-        fns.insert(
+        schema.types.extend(shapes.types.types.clone());
+        let object = |shape: &ObjectShape| ObjectTypeSpec {
+            description: None,
+            kind: Some("object".into()),
+            properties: shape.properties_spec(),
+            required: Some(shape.required.clone()),
+        };
+        schema.functions.insert(
             f.token().to_owned(),
-            json!({
-                "description": f.description(),
-                "inputs": {
-                    "type": "object",
-                    "properties": shapes.inputs.properties_json(),
-                    "required": shapes.inputs.required,
-                },
-                "outputs": {
-                    "type": "object",
-                    "properties": shapes.outputs.properties_json(),
-                    "required": shapes.outputs.required,
-                },
-            }),
+            FunctionSpec {
+                description: Some(f.description().to_owned()),
+                inputs: Some(object(&shapes.inputs)),
+                outputs: Some(object(&shapes.outputs)),
+                deprecation_message: None,
+            },
         );
     }
-    schema.insert("functions".into(), Json::Object(fns));
-    schema.insert(
-        "types".into(),
-        Json::Object(all_types.into_iter().collect()),
-    );
-    Json::Object(schema)
+    Ok(schema)
+}
+
+/// The package schema as pretty-printed JSON, keys in sorted order (what GetSchema answers).
+///
+/// # Errors
+/// As [`package_schema`], or when the schema cannot be written as JSON (a bug in the layer).
+pub(crate) fn package_schema_json<P: Package>(
+    package: &P,
+    resources: &[Arc<dyn ErasedResource<P::Client>>],
+    functions: &[Arc<dyn ErasedFunction<P::Client>>],
+) -> Result<String, serde_json::Error> {
+    let schema = package_schema(package, resources, functions)?;
+    // Through a `Value`, whose objects keep their keys sorted, so the text does not depend
+    // on the order of the structs' fields.
+    serde_json::to_string_pretty(&serde_json::to_value(&schema)?)
 }
 
 /// `Name` of a token `pkg:module:Name`.

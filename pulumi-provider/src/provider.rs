@@ -10,7 +10,8 @@ use super::adapter::{ErasedResource, ResourceAdapter};
 use super::context::EngineLog;
 use super::function::{ErasedFunction, Function, FunctionAdapter};
 use super::launch::{self, Launch};
-use super::package::{Package, package_schema};
+use super::package::{Package, package_schema, package_schema_json};
+use super::package_spec::PackageSpec;
 use super::resource::Resource;
 use super::server::ProviderService;
 
@@ -77,13 +78,20 @@ impl<P: Package> Provider<P> {
         &self.package
     }
 
+    /// The package schema (what the SDK generator reads).
+    ///
+    /// # Errors
+    /// When the package's metadata is not a valid schema fragment.
+    pub fn schema(&self) -> Result<PackageSpec, serde_json::Error> {
+        package_schema(&self.package, &self.resources, &self.functions)
+    }
+
     /// The package schema as pretty-printed JSON (what `schema` prints and GetSchema answers).
     ///
     /// # Errors
     /// When the schema cannot be written as JSON (a bug in the layer).
     pub fn schema_json(&self) -> Result<String, serde_json::Error> {
-        let schema = package_schema(&self.package, &self.resources, &self.functions);
-        serde_json::to_string_pretty(&schema)
+        package_schema_json(&self.package, &self.resources, &self.functions)
     }
 
     /// The gRPC service in process, not yet configured and never cancelled from outside

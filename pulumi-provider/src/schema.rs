@@ -13,6 +13,8 @@ use schemars::JsonSchema;
 use schemars::generate::{Contract, SchemaSettings};
 use serde_json::{Map, Value as Json, json};
 
+use crate::package_spec::{self, ComplexTypeSpec, DefaultSpec, ObjectTypeSpec, TypeSpec};
+
 /// The extension key marking a replace-on-change property.
 pub const X_REPLACE: &str = "x-replace";
 /// The extension key marking an always-secret property.
@@ -26,7 +28,7 @@ pub struct PropertySpec {
     /// The wire (camelCase) name.
     pub name: String,
     /// The Pulumi type spec (`{"type": "string"}`, `{"$ref": "#/types/…"}`, …).
-    pub type_spec: Json,
+    pub type_spec: TypeSpec,
     /// The description from the doc comment.
     pub description: Option<String>,
     /// Always a secret.
@@ -75,23 +77,18 @@ impl ObjectShape {
         self.required.iter().any(|r| r == name)
     }
 
-    /// The Pulumi `properties` object.
-    pub fn properties_json(&self) -> Json {
-        let mut props = Map::new();
-        for p in &self.properties {
-            props.insert(p.name.clone(), p.to_json());
-        }
-        Json::Object(props)
+    /// The Pulumi `properties` of the schema, by name.
+    pub fn properties_spec(&self) -> BTreeMap<String, package_spec::PropertySpec> {
+        self.properties
+            .iter()
+            .map(|p| (p.name.clone(), p.to_spec()))
+            .collect()
     }
 }
 
 impl PropertySpec {
-    /// The Pulumi property spec.
-    pub fn to_json(&self) -> Json {
-        let mut spec = match &self.type_spec {
-            Json::Object(m) => m.clone(),
-            _ => Map::new(),
-        };
+    /// The Pulumi property spec of the schema.
+    pub fn to_spec(&self) -> package_spec::PropertySpec {
         let mut description = self.description.clone().unwrap_or_default();
         if !self.enum_values.is_empty() {
             let list = self
@@ -105,22 +102,17 @@ impl PropertySpec {
             }
             description.push_str(&format!("One of {list}."));
         }
-        if !description.is_empty() {
-            spec.insert("description".into(), Json::String(description));
+        package_spec::PropertySpec {
+            type_spec: self.type_spec.clone(),
+            description: Some(description).filter(|d| !d.is_empty()),
+            default: self.default.clone().filter(|d| !d.is_null()),
+            default_info: (!self.env.is_empty()).then(|| DefaultSpec {
+                environment: self.env.clone(),
+            }),
+            secret: self.secret,
+            replace_on_changes: self.replace_on_changes,
+            deprecation_message: None,
         }
-        if let Some(d) = self.default.as_ref().filter(|d| !d.is_null()) {
-            spec.insert("default".into(), d.clone());
-        }
-        if !self.env.is_empty() {
-            spec.insert("defaultInfo".into(), json!({ "environment": self.env }));
-        }
-        if self.secret {
-            spec.insert("secret".into(), Json::Bool(true));
-        }
-        if self.replace_on_changes {
-            spec.insert("replaceOnChanges".into(), Json::Bool(true));
-        }
-        Json::Object(spec)
     }
 }
 
@@ -129,7 +121,7 @@ impl PropertySpec {
 pub struct TypeRegistry {
     package: String,
     /// Token → Pulumi object type spec.
-    pub types: BTreeMap<String, Json>,
+    pub types: BTreeMap<String, ComplexTypeSpec>,
 }
 
 impl TypeRegistry {
@@ -246,7 +238,7 @@ impl Converter<'_> {
     }
 
     /// Returns (Pulumi type spec, enum values, placeholder).
-    fn type_of(&mut self, schema: &Json) -> (Json, Vec<String>, Json) {
+    fn type_of(&mut self, schema: &Json) -> (TypeSpec, Vec<String>, Json) {
         // Option<T>: `anyOf: [T, {type: null}]` or `type: [t, "null"]`.
         if let Some(any) = schema
             .get("anyOf")
@@ -263,38 +255,38 @@ impl Converter<'_> {
                 .collect();
             if !consts.is_empty() && consts.len() == non_null.len() {
                 let first = Json::String(consts[0].clone());
-                return (json!({"type": "string"}), consts, first);
+                return (TypeSpec::primitive("string"), consts, first);
             }
             if non_null.len() == 1 {
                 return self.type_of(non_null[0]);
             }
-            return (json!({"$ref": "pulumi.json#/Any"}), Vec::new(), Json::Null);
+            return (TypeSpec::any(), Vec::new(), Json::Null);
         }
         if let Some(r) = schema.get("$ref").and_then(Json::as_str) {
             let name = r.rsplit('/').next().unwrap_or(r).to_owned();
             let Some(def) = self.defs.get(&name).cloned() else {
-                return (json!({"$ref": "pulumi.json#/Any"}), Vec::new(), Json::Null);
+                return (TypeSpec::any(), Vec::new(), Json::Null);
             };
             if def.get("properties").is_some() {
                 let token = self.types.token(&name);
                 if !self.types.types.contains_key(&token) && !self.visiting.contains(&name) {
                     self.visiting.push(name.clone());
                     let shape = self.object_shape(&def);
-                    let mut spec = Map::new();
-                    if let Some(d) = &shape.description {
-                        spec.insert("description".into(), Json::String(d.clone()));
-                    }
-                    spec.insert("type".into(), json!("object"));
-                    spec.insert("properties".into(), shape.properties_json());
-                    if !shape.required.is_empty() {
-                        spec.insert("required".into(), json!(shape.required));
-                    }
-                    self.types.types.insert(token.clone(), Json::Object(spec));
+                    let spec = ComplexTypeSpec {
+                        object: ObjectTypeSpec {
+                            description: shape.description.clone(),
+                            kind: Some("object".into()),
+                            properties: shape.properties_spec(),
+                            required: Some(shape.required.clone()).filter(|r| !r.is_empty()),
+                        },
+                        enum_values: None,
+                    };
+                    self.types.types.insert(token.clone(), spec);
                     self.visiting.pop();
                 }
                 let placeholder = self.placeholder_object(&def);
                 return (
-                    json!({"$ref": format!("#/types/{token}")}),
+                    TypeSpec::reference(format!("#/types/{token}")),
                     Vec::new(),
                     placeholder,
                 );
@@ -308,7 +300,7 @@ impl Converter<'_> {
                 .map(str::to_owned)
                 .collect();
             let first = values.first().cloned().map_or(Json::Null, Json::String);
-            return (json!({"type": "string"}), values, first);
+            return (TypeSpec::primitive("string"), values, first);
         }
         let ty = match schema.get("type") {
             Some(Json::String(t)) => t.clone(),
@@ -321,18 +313,14 @@ impl Converter<'_> {
             _ => String::new(),
         };
         match ty.as_str() {
-            "string" => (json!({"type": "string"}), Vec::new(), json!("")),
-            "integer" => (json!({"type": "integer"}), Vec::new(), json!(0)),
-            "number" => (json!({"type": "number"}), Vec::new(), json!(0)),
-            "boolean" => (json!({"type": "boolean"}), Vec::new(), json!(false)),
+            "string" => (TypeSpec::primitive("string"), Vec::new(), json!("")),
+            "integer" => (TypeSpec::primitive("integer"), Vec::new(), json!(0)),
+            "number" => (TypeSpec::primitive("number"), Vec::new(), json!(0)),
+            "boolean" => (TypeSpec::primitive("boolean"), Vec::new(), json!(false)),
             "array" => {
                 let items = schema.get("items").cloned().unwrap_or(Json::Bool(true));
                 let (item, _, _) = self.type_of(&items);
-                (
-                    json!({"type": "array", "items": item}),
-                    Vec::new(),
-                    json!([]),
-                )
+                (TypeSpec::array(item), Vec::new(), json!([]))
             }
             "object" if schema.get("properties").is_none() => {
                 let ap = schema
@@ -340,13 +328,9 @@ impl Converter<'_> {
                     .cloned()
                     .unwrap_or(Json::Bool(true));
                 let (item, _, _) = self.type_of(&ap);
-                (
-                    json!({"type": "object", "additionalProperties": item}),
-                    Vec::new(),
-                    json!({}),
-                )
+                (TypeSpec::map(item), Vec::new(), json!({}))
             }
-            _ => (json!({"$ref": "pulumi.json#/Any"}), Vec::new(), Json::Null),
+            _ => (TypeSpec::any(), Vec::new(), Json::Null),
         }
     }
 
@@ -436,14 +420,14 @@ mod tests {
         let net = shape.get("networkId").unwrap();
         assert!(net.replace_on_changes);
         assert_eq!(net.description.as_deref(), Some("Where it lives."));
-        assert_eq!(net.type_spec, json!({"type": "string"}));
+        assert_eq!(net.type_spec, TypeSpec::primitive("string"));
         assert_eq!(
             shape.get("count").unwrap().type_spec,
-            json!({"type": "integer"})
+            TypeSpec::primitive("integer")
         );
         assert_eq!(
             shape.get("tags").unwrap().type_spec,
-            json!({"type": "array", "items": {"type": "string"}})
+            TypeSpec::array(TypeSpec::primitive("string"))
         );
         let kind = shape.get("kind").unwrap();
         assert_eq!(kind.enum_values, vec!["ingress", "egress"]);
@@ -451,7 +435,7 @@ mod tests {
         assert!(shape.get("password").unwrap().secret);
         assert_eq!(
             shape.get("nested").unwrap().type_spec,
-            json!({"$ref": "#/types/pkg:index:Nested"})
+            TypeSpec::reference("#/types/pkg:index:Nested")
         );
         assert!(reg.types.contains_key("pkg:index:Nested"));
     }

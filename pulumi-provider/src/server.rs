@@ -12,7 +12,7 @@ use tonic::{Request, Response, Status};
 use super::adapter::{ErasedResource, OperationEnv, check_inputs};
 use super::context::{EngineLog, NOT_CONFIGURED};
 use super::function::ErasedFunction;
-use super::package::{Package, config_shape, package_schema};
+use super::package::{Package, config_shape, package_schema_json};
 use super::proto::pulumirpc::{
     CallRequest, CallResponse, CheckRequest, CheckResponse, ConfigureRequest, ConfigureResponse,
     ConstructRequest, ConstructResponse, CreateRequest, CreateResponse, DeleteRequest, DiffRequest,
@@ -97,14 +97,12 @@ impl<P: Package> ProviderService<P> {
         self.inner
             .schema
             .get_or_init(|| {
-                let schema = package_schema(
+                package_schema_json(
                     &self.inner.package,
                     &self.inner.resource_list,
                     &self.inner.function_list,
-                );
-                serde_json::to_string_pretty(&schema).map_err(|e| {
-                    format!("the package schema cannot be written as JSON: {e}; please report it")
-                })
+                )
+                .map_err(|e| format!("the package schema cannot be written: {e}"))
             })
             .as_deref()
             .map_err(|e| Status::internal(e.clone()))

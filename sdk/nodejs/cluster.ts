@@ -133,6 +133,7 @@ export class Cluster extends pulumi.CustomResource {
      * @param opts A bag of options that control this resource's behavior.
      */
     constructor(name: string, args: ClusterArgs, opts?: pulumi.CustomResourceOptions)
+    /** @internal */
     constructor(name: string, argsOrState?: ClusterArgs | ClusterState, opts?: pulumi.CustomResourceOptions)
     constructor(name: string, argsOrState?: ClusterArgs | ClusterState, opts?: pulumi.CustomResourceOptions) {
         let resourceInputs: pulumi.Inputs = {};
@@ -209,91 +210,91 @@ export interface ClusterState {
     /**
      * The id of the network the cluster is in, whether given as `networkId` or made by Bridge: use it as a FirewallRule's `networkId`.
      */
-    clusterNetworkId?: pulumi.Input<string>;
+    clusterNetworkId?: pulumi.Input<string | undefined>;
     /**
      * When the cluster was created (RFC 3339).
      */
-    createdAt?: pulumi.Input<string>;
+    createdAt?: pulumi.Input<string | undefined>;
     /**
      * `production` to mark the cluster as a production cluster; none when not set. Updated in place.
      */
-    environment?: pulumi.Input<string>;
+    environment?: pulumi.Input<string | undefined>;
     /**
      * How the new network's firewall starts: `allow_all` (Bridge's default) or `deny_all` (no rules; add FirewallRules for the addresses that may connect). Only without `networkId`. Changing it replaces the cluster. One of `allow_all`, `deny_all`.
      */
-    firewallMode?: pulumi.Input<string>;
+    firewallMode?: pulumi.Input<string | undefined>;
     /**
      * The host name clients connect to (`p.<clusterId>.db.postgresbridge.com`, port 5432; 5431 is PgBouncer). A Role's `uri` has the full connection string.
      */
-    host?: pulumi.Input<string>;
+    host?: pulumi.Input<string | undefined>;
     /**
      * Whether the cluster has a high-availability standby (not available on hobby plans). Changed in place through Bridge's enable-ha/disable-ha actions. Defaults to false.
      */
-    isHa?: pulumi.Input<boolean>;
+    isHa?: pulumi.Input<boolean | undefined>;
     /**
      * Whether Bridge refuses to delete the cluster. While it is true, `pulumi destroy` and replacements fail: set it to false and run `pulumi up` first. Defaults to false. Updated in place.
      */
-    isProtected?: pulumi.Input<boolean>;
+    isProtected?: pulumi.Input<boolean | undefined>;
     /**
      * The hour (UTC, 0-23) at which the weekly maintenance window starts; no window when not set. Plan, storage and version upgrades wait for the window when there is one. Updated in place.
      */
-    maintenanceWindowStart?: pulumi.Input<number>;
+    maintenanceWindowStart?: pulumi.Input<number | undefined>;
     /**
      * The PostgreSQL major version the cluster runs.
      */
-    majorVersion?: pulumi.Input<number>;
+    majorVersion?: pulumi.Input<number | undefined>;
     /**
      * Memory in GB (from the plan).
      */
-    memory?: pulumi.Input<number>;
+    memory?: pulumi.Input<number | undefined>;
     /**
      * The cluster's name, as shown in the dashboard and by `cb list`. Updated in place.
      */
-    name?: pulumi.Input<string>;
+    name?: pulumi.Input<string | undefined>;
     /**
      * The IPv4 range of the new network: a private (RFC 1918) CIDR with a prefix of /20 or shorter, e.g. `10.10.0.0/20`. Only without `networkId`. Changing it replaces the cluster.
      */
-    networkCidr4?: pulumi.Input<string>;
+    networkCidr4?: pulumi.Input<string | undefined>;
     /**
      * The id of an existing network to put the cluster in (e.g. another Cluster's `clusterNetworkId`), sharing its firewall rules; leave it out and Bridge makes a new network. Not allowed with `providerId`, `networkCidr4` or `firewallMode`. Changing it replaces the cluster.
      */
-    networkId?: pulumi.Input<string>;
+    networkId?: pulumi.Input<string | undefined>;
     /**
      * The plan, e.g. `hobby-2` or `standard-8` (`cb plan list`). Changed in place through a Bridge upgrade (a resize), which waits for the maintenance window when one is set.
      */
-    planId?: pulumi.Input<string>;
+    planId?: pulumi.Input<string | undefined>;
     /**
      * The PostgreSQL major version, e.g. `17`; Bridge's current default when not set. Raised in place through a major-version upgrade; it cannot go down.
      */
-    postgresVersion?: pulumi.Input<number>;
+    postgresVersion?: pulumi.Input<number | undefined>;
     /**
      * The id of that PostgreSQL version on Bridge.
      */
-    postgresVersionId?: pulumi.Input<string>;
+    postgresVersionId?: pulumi.Input<string | undefined>;
     /**
      * The cloud provider: `aws`, `azure` or `gcp`. Required unless `networkId` is given; not allowed with it (the cluster then runs where the network is). Changing it replaces the cluster.
      */
-    providerId?: pulumi.Input<string>;
+    providerId?: pulumi.Input<string | undefined>;
     /**
      * The provider's region, e.g. `us-east-1`. Required unless `networkId` is given (with it, it must be the network's region, so it is best left out). Changing it replaces the cluster.
      */
-    regionId?: pulumi.Input<string>;
+    regionId?: pulumi.Input<string | undefined>;
     /**
      * The cluster's state on Bridge: `ready` once it serves; `creating`, `restarting`, `creation_failed` and others while it does not.
      */
-    state?: pulumi.Input<string>;
+    state?: pulumi.Input<string | undefined>;
     /**
      * Storage in GB; Bridge's default when not set. Grows in place through a Bridge upgrade; it cannot shrink.
      */
-    storage?: pulumi.Input<number>;
+    storage?: pulumi.Input<number | undefined>;
     /**
      * The id of the team that owns the cluster (e.g. from `getAccount`, or `cb team list`). Changing it replaces the cluster.
      */
-    teamId?: pulumi.Input<string>;
+    teamId?: pulumi.Input<string | undefined>;
     /**
      * Virtual CPUs (from the plan).
      */
-    vcpu?: pulumi.Input<number>;
+    vcpu?: pulumi.Input<number | undefined>;
 }
 
 /**
@@ -303,23 +304,23 @@ export interface ClusterArgs {
     /**
      * `production` to mark the cluster as a production cluster; none when not set. Updated in place.
      */
-    environment?: pulumi.Input<string>;
+    environment?: pulumi.Input<string | undefined>;
     /**
      * How the new network's firewall starts: `allow_all` (Bridge's default) or `deny_all` (no rules; add FirewallRules for the addresses that may connect). Only without `networkId`. Changing it replaces the cluster. One of `allow_all`, `deny_all`.
      */
-    firewallMode?: pulumi.Input<string>;
+    firewallMode?: pulumi.Input<string | undefined>;
     /**
      * Whether the cluster has a high-availability standby (not available on hobby plans). Changed in place through Bridge's enable-ha/disable-ha actions. Defaults to false.
      */
-    isHa?: pulumi.Input<boolean>;
+    isHa?: pulumi.Input<boolean | undefined>;
     /**
      * Whether Bridge refuses to delete the cluster. While it is true, `pulumi destroy` and replacements fail: set it to false and run `pulumi up` first. Defaults to false. Updated in place.
      */
-    isProtected?: pulumi.Input<boolean>;
+    isProtected?: pulumi.Input<boolean | undefined>;
     /**
      * The hour (UTC, 0-23) at which the weekly maintenance window starts; no window when not set. Plan, storage and version upgrades wait for the window when there is one. Updated in place.
      */
-    maintenanceWindowStart?: pulumi.Input<number>;
+    maintenanceWindowStart?: pulumi.Input<number | undefined>;
     /**
      * The cluster's name, as shown in the dashboard and by `cb list`. Updated in place.
      */
@@ -327,11 +328,11 @@ export interface ClusterArgs {
     /**
      * The IPv4 range of the new network: a private (RFC 1918) CIDR with a prefix of /20 or shorter, e.g. `10.10.0.0/20`. Only without `networkId`. Changing it replaces the cluster.
      */
-    networkCidr4?: pulumi.Input<string>;
+    networkCidr4?: pulumi.Input<string | undefined>;
     /**
      * The id of an existing network to put the cluster in (e.g. another Cluster's `clusterNetworkId`), sharing its firewall rules; leave it out and Bridge makes a new network. Not allowed with `providerId`, `networkCidr4` or `firewallMode`. Changing it replaces the cluster.
      */
-    networkId?: pulumi.Input<string>;
+    networkId?: pulumi.Input<string | undefined>;
     /**
      * The plan, e.g. `hobby-2` or `standard-8` (`cb plan list`). Changed in place through a Bridge upgrade (a resize), which waits for the maintenance window when one is set.
      */
@@ -339,19 +340,19 @@ export interface ClusterArgs {
     /**
      * The PostgreSQL major version, e.g. `17`; Bridge's current default when not set. Raised in place through a major-version upgrade; it cannot go down.
      */
-    postgresVersion?: pulumi.Input<number>;
+    postgresVersion?: pulumi.Input<number | undefined>;
     /**
      * The cloud provider: `aws`, `azure` or `gcp`. Required unless `networkId` is given; not allowed with it (the cluster then runs where the network is). Changing it replaces the cluster.
      */
-    providerId?: pulumi.Input<string>;
+    providerId?: pulumi.Input<string | undefined>;
     /**
      * The provider's region, e.g. `us-east-1`. Required unless `networkId` is given (with it, it must be the network's region, so it is best left out). Changing it replaces the cluster.
      */
-    regionId?: pulumi.Input<string>;
+    regionId?: pulumi.Input<string | undefined>;
     /**
      * Storage in GB; Bridge's default when not set. Grows in place through a Bridge upgrade; it cannot shrink.
      */
-    storage?: pulumi.Input<number>;
+    storage?: pulumi.Input<number | undefined>;
     /**
      * The id of the team that owns the cluster (e.g. from `getAccount`, or `cb team list`). Changing it replaces the cluster.
      */

@@ -85,6 +85,7 @@ export class Database extends pulumi.CustomResource {
      * @param opts A bag of options that control this resource's behavior.
      */
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.CustomResourceOptions)
+    /** @internal */
     constructor(name: string, argsOrState?: DatabaseArgs | DatabaseState, opts?: pulumi.CustomResourceOptions)
     constructor(name: string, argsOrState?: DatabaseArgs | DatabaseState, opts?: pulumi.CustomResourceOptions) {
         let resourceInputs: pulumi.Inputs = {};
@@ -139,43 +140,43 @@ export interface DatabaseState {
     /**
      * The certificate chain (PEM) of the cluster's team, which Crunchy Bridge publishes at `GET /teams/{teamId}.pem` and which the server's certificate chains to. To have an application verify the server (and not only encrypt), write it to a file and connect with `sslmode=verify-full&sslrootcert=<that file>` added to `connectionUri` (libpq, psql, psycopg), or pass it as the CA of the driver's TLS options (node-postgres: `ssl: { ca }`). The provider's own sessions as the superuser always verify against it.
      */
-    caCertificate?: pulumi.Input<string>;
+    caCertificate?: pulumi.Input<string | undefined>;
     /**
      * The id of the cluster the database lives in: a `Cluster` resource's `id`, or one found with `getCluster`. Changing it replaces the database.
      */
-    clusterId?: pulumi.Input<string>;
+    clusterId?: pulumi.Input<string | undefined>;
     /**
      * What an application needs, as a secret: `postgres://<owner>:<password>@<host>:<port>/<name>?sslmode=require`, with the owner's credentials as Crunchy Bridge returns them. It was checked after every create and update: it logs in, lands in this database as the owner, over TLS, and can write. Refreshed by `pulumi refresh` (e.g. after the owner's password is rotated).
      */
-    connectionUri?: pulumi.Input<string>;
+    connectionUri?: pulumi.Input<string | undefined>;
     /**
      * Extensions to create in the database (`CREATE EXTENSION IF NOT EXISTS … CASCADE`), e.g. `["pgcrypto", "citext"]`. Removing one from the list does NOT drop it from the database (dropping an extension can drop data that depends on it): run `DROP EXTENSION` yourself if you mean it.
      */
-    extensions?: pulumi.Input<pulumi.Input<string>[]>;
+    extensions?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
      * Whether destroying (or replacing) the resource may drop a database that still holds user data (tables or any other relation, large objects, schemas, functions, types…), and that data. Defaults to `false`: such a delete is refused, so no data is lost by accident. The stored value counts, so set it and run `pulumi up` before `pulumi destroy`.
      */
-    forceDestroy?: pulumi.Input<boolean>;
+    forceDestroy?: pulumi.Input<boolean | undefined>;
     /**
      * The host name applications connect to, e.g. `p.<clusterId>.db.postgresbridge.com`.
      */
-    host?: pulumi.Input<string>;
+    host?: pulumi.Input<string | undefined>;
     /**
      * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no user data or `forceDestroy` was set; when the old one holds data and `forceDestroy` is false, the change is refused before the new one is made.
      */
-    name?: pulumi.Input<string>;
+    name?: pulumi.Input<string | undefined>;
     /**
      * The role that owns the database, and whose credentials `connectionUri` carries: `application`, `user` (your own `u_<account id>` role; create it first with a `crunchybridge.Role`), or `u_<account id>`. Changes in place (`ALTER DATABASE … OWNER TO …`).
      */
-    owner?: pulumi.Input<string>;
+    owner?: pulumi.Input<string | undefined>;
     /**
      * The owner's actual role name: `u_<account id>` when `owner` is `user`, otherwise the same as `owner`.
      */
-    ownerRoleName?: pulumi.Input<string>;
+    ownerRoleName?: pulumi.Input<string | undefined>;
     /**
      * The port applications connect to (5432).
      */
-    port?: pulumi.Input<number>;
+    port?: pulumi.Input<number | undefined>;
 }
 
 /**
@@ -189,11 +190,11 @@ export interface DatabaseArgs {
     /**
      * Extensions to create in the database (`CREATE EXTENSION IF NOT EXISTS … CASCADE`), e.g. `["pgcrypto", "citext"]`. Removing one from the list does NOT drop it from the database (dropping an extension can drop data that depends on it): run `DROP EXTENSION` yourself if you mean it.
      */
-    extensions?: pulumi.Input<pulumi.Input<string>[]>;
+    extensions?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
      * Whether destroying (or replacing) the resource may drop a database that still holds user data (tables or any other relation, large objects, schemas, functions, types…), and that data. Defaults to `false`: such a delete is refused, so no data is lost by accident. The stored value counts, so set it and run `pulumi up` before `pulumi destroy`.
      */
-    forceDestroy?: pulumi.Input<boolean>;
+    forceDestroy?: pulumi.Input<boolean | undefined>;
     /**
      * The database's name, e.g. `labelfish` (kept exactly as written, case included; at most 63 bytes). Changing it replaces the database: a new, empty one is made, and the old one is dropped only if it holds no user data or `forceDestroy` was set; when the old one holds data and `forceDestroy` is false, the change is refused before the new one is made.
      */

@@ -69,6 +69,7 @@ export class FirewallRule extends pulumi.CustomResource {
      * @param opts A bag of options that control this resource's behavior.
      */
     constructor(name: string, args: FirewallRuleArgs, opts?: pulumi.CustomResourceOptions)
+    /** @internal */
     constructor(name: string, argsOrState?: FirewallRuleArgs | FirewallRuleState, opts?: pulumi.CustomResourceOptions)
     constructor(name: string, argsOrState?: FirewallRuleArgs | FirewallRuleState, opts?: pulumi.CustomResourceOptions) {
         let resourceInputs: pulumi.Inputs = {};
@@ -110,27 +111,27 @@ export interface FirewallRuleState {
     /**
      * A note for people reading the rule list, e.g. which node the address belongs to. Updated in place.
      */
-    description?: pulumi.Input<string>;
+    description?: pulumi.Input<string | undefined>;
     /**
      * `ingress` (the default) or `egress`. Changing it replaces the rule. One of `ingress`, `egress`.
      */
-    kind?: pulumi.Input<string>;
+    kind?: pulumi.Input<string | undefined>;
     /**
      * The id of the Bridge network the rule belongs to (every cluster in the network shares its rules). Changing it replaces the rule.
      */
-    networkId?: pulumi.Input<string>;
+    networkId?: pulumi.Input<string | undefined>;
     /**
      * The allowed addresses as an IPv4 or IPv6 CIDR, e.g. `203.0.113.7/32`. A bare address becomes a /32 (IPv4) or /128 (IPv6). Updated in place.
      */
-    rule?: pulumi.Input<string>;
+    rule?: pulumi.Input<string | undefined>;
     /**
      * The rule's id on Bridge (the resource id is `<networkId>/<ruleId>`).
      */
-    ruleId?: pulumi.Input<string>;
+    ruleId?: pulumi.Input<string | undefined>;
     /**
      * The team that owns the network.
      */
-    teamId?: pulumi.Input<string>;
+    teamId?: pulumi.Input<string | undefined>;
 }
 
 /**
@@ -140,11 +141,11 @@ export interface FirewallRuleArgs {
     /**
      * A note for people reading the rule list, e.g. which node the address belongs to. Updated in place.
      */
-    description?: pulumi.Input<string>;
+    description?: pulumi.Input<string | undefined>;
     /**
      * `ingress` (the default) or `egress`. Changing it replaces the rule. One of `ingress`, `egress`.
      */
-    kind?: pulumi.Input<string>;
+    kind?: pulumi.Input<string | undefined>;
     /**
      * The id of the Bridge network the rule belongs to (every cluster in the network shares its rules). Changing it replaces the rule.
      */

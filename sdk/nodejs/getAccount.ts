@@ -6,9 +6,16 @@ import * as utilities from "./utilities";
 /**
  * The Crunchy Bridge account the provider's API key belongs to: its id, email, name, and the team its resources go to.
  */
-export function getAccount(opts?: pulumi.InvokeOptions): Promise<GetAccountResult> {
+export function getAccount(args?: GetAccountArgs, opts?: pulumi.InvokeOptions): Promise<GetAccountResult> {
+    args = args || {};
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
     return pulumi.runtime.invoke("crunchybridge:index:getAccount", {}, opts);
+}
+
+/**
+ * A collection of arguments for invoking getAccount.
+ */
+export interface GetAccountArgs {
 }
 
 /**
@@ -56,7 +63,14 @@ export interface GetAccountResult {
 /**
  * The Crunchy Bridge account the provider's API key belongs to: its id, email, name, and the team its resources go to.
  */
-export function getAccountOutput(opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetAccountResult> {
+export function getAccountOutput(args?: GetAccountOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetAccountResult> {
+    args = args || {};
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
     return pulumi.runtime.invokeOutput("crunchybridge:index:getAccount", {}, opts);
+}
+
+/**
+ * A collection of arguments for invoking getAccount.
+ */
+export interface GetAccountOutputArgs {
 }

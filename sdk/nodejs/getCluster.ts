@@ -138,9 +138,9 @@ export interface GetClusterOutputArgs {
     /**
      * The cluster's id.
      */
-    id?: pulumi.Input<string>;
+    id?: pulumi.Input<string | undefined>;
     /**
      * The cluster's name, matched exactly (case included) against every cluster the API key can see, on every page; more than one match is an error that lists them.
      */
-    name?: pulumi.Input<string>;
+    name?: pulumi.Input<string | undefined>;
 }

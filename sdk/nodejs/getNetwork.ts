@@ -78,9 +78,9 @@ export interface GetNetworkOutputArgs {
     /**
      * The network's id.
      */
-    id?: pulumi.Input<string>;
+    id?: pulumi.Input<string | undefined>;
     /**
      * The network's name, matched exactly (case included) against every network the API key can see; more than one match is an error that lists them.
      */
-    name?: pulumi.Input<string>;
+    name?: pulumi.Input<string | undefined>;
 }

@@ -58,9 +58,9 @@ export interface ProviderArgs {
     /**
      * The Crunchy Bridge API key (`cbkey_…`). Set it with `pulumi config set --secret crunchybridge:apiKey cbkey_…`, or the environment variable `CRUNCHYBRIDGE_API_KEY` (or `CB_API_KEY`).
      */
-    apiKey?: pulumi.Input<string>;
+    apiKey?: pulumi.Input<string | undefined>;
     /**
      * The API base URL; `https://api.crunchybridge.com` unless set (or `CRUNCHYBRIDGE_API_URL`). Point it at `oceanid-emulator` to work offline.
      */
-    apiUrl?: pulumi.Input<string>;
+    apiUrl?: pulumi.Input<string | undefined>;
 }

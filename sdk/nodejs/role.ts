@@ -69,6 +69,7 @@ export class Role extends pulumi.CustomResource {
      * @param opts A bag of options that control this resource's behavior.
      */
     constructor(name: string, args: RoleArgs, opts?: pulumi.CustomResourceOptions)
+    /** @internal */
     constructor(name: string, argsOrState?: RoleArgs | RoleState, opts?: pulumi.CustomResourceOptions)
     constructor(name: string, argsOrState?: RoleArgs | RoleState, opts?: pulumi.CustomResourceOptions) {
         let resourceInputs: pulumi.Inputs = {};
@@ -112,27 +113,27 @@ export interface RoleState {
     /**
      * The id of the cluster the role belongs to (e.g. a Cluster's `id`). Changing it replaces the role.
      */
-    clusterId?: pulumi.Input<string>;
+    clusterId?: pulumi.Input<string | undefined>;
     /**
      * What the role may do: `nologin`, `read` or `write`; left as Bridge has it when not set. Updated in place. Not for `postgres`. One of `nologin`, `read`, `write`.
      */
-    flavor?: pulumi.Input<string>;
+    flavor?: pulumi.Input<string | undefined>;
     /**
      * Which role: `user` (your own `u_<account id>` role, made for you), `application` (the built-in non-superuser), `postgres` (the built-in superuser; needs a team admin's API key), or an explicit `u_<account id>`. Built-in roles are adopted, never created or deleted. Changing it replaces the role.
      */
-    name?: pulumi.Input<string>;
+    name?: pulumi.Input<string | undefined>;
     /**
      * The role's password (always a secret).
      */
-    password?: pulumi.Input<string>;
+    password?: pulumi.Input<string | undefined>;
     /**
      * The role's name in PostgreSQL: `name` with `user` resolved to `u_<account id>`. Use it as a Database's `owner`.
      */
-    roleName?: pulumi.Input<string>;
+    roleName?: pulumi.Input<string | undefined>;
     /**
      * The connection URI, `postgres://<role>:<password>@<host>:5432/postgres` (always a secret). Bridge requires TLS: add `?sslmode=require` if your client does not default to it.
      */
-    uri?: pulumi.Input<string>;
+    uri?: pulumi.Input<string | undefined>;
 }
 
 /**
@@ -146,7 +147,7 @@ export interface RoleArgs {
     /**
      * What the role may do: `nologin`, `read` or `write`; left as Bridge has it when not set. Updated in place. Not for `postgres`. One of `nologin`, `read`, `write`.
      */
-    flavor?: pulumi.Input<string>;
+    flavor?: pulumi.Input<string | undefined>;
     /**
      * Which role: `user` (your own `u_<account id>` role, made for you), `application` (the built-in non-superuser), `postgres` (the built-in superuser; needs a team admin's API key), or an explicit `u_<account id>`. Built-in roles are adopted, never created or deleted. Changing it replaces the role.
      */

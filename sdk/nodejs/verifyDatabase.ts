@@ -121,7 +121,7 @@ export interface VerifyDatabaseOutputArgs {
     /**
      * A CA certificate chain (PEM) to verify the server against, e.g. a Database's `caCertificate` (the team's chain Crunchy Bridge publishes). When given, the session uses `sslmode=verify-full`: the certificate must chain to it and name the host, and the `tls` check says it was verified against this input. Without it, the URL's own `sslmode` decides (`require` encrypts without verifying, and the `tls` check says so).
      */
-    caCertificate?: pulumi.Input<string>;
+    caCertificate?: pulumi.Input<string | undefined>;
     /**
      * The URL an application uses, e.g. a Database's `connectionUri`: `postgres://<user>:<password>@<host>:<port>/<database>?sslmode=require`. It stays secret, and no result or error repeats its password.
      */
@@ -129,17 +129,17 @@ export interface VerifyDatabaseOutputArgs {
     /**
      * Tables that must exist, as `schema.table` or a bare name found in any schema, e.g. `["public.notes"]`; any missing one fails the `tables` check.
      */
-    expectTables?: pulumi.Input<pulumi.Input<string>[]>;
+    expectTables?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
      * Whether a failed check fails the invocation (and so the deployment), with every failed check listed. Defaults to `false`: the report comes back with `ok: false` for the program to act on.
      */
-    failOnError?: pulumi.Input<boolean>;
+    failOnError?: pulumi.Input<boolean | undefined>;
     /**
      * Whether an unencrypted session fails the `tls` check. Defaults to `true`.
      */
-    requireTls?: pulumi.Input<boolean>;
+    requireTls?: pulumi.Input<boolean | undefined>;
     /**
      * Whether to prove the user can write: create a table in schema `public`, insert a row and read it back, all in a transaction that is rolled back (nothing is left behind). Defaults to `true`.
      */
-    write?: pulumi.Input<boolean>;
+    write?: pulumi.Input<boolean | undefined>;
 }

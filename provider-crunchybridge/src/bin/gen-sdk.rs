@@ -15,14 +15,10 @@ use provider_crunchybridge::provider::CrunchyBridge;
 use provider_crunchybridge::pulumi::sdk_nodejs;
 
 fn main() -> ExitCode {
-    let schema = CrunchyBridge::provider()
-        .schema_json()
-        .map_err(|e| e.to_string())
-        .and_then(|json| serde_json::from_str(&json).map_err(|e| e.to_string()));
-    let schema = match schema {
+    let schema = match CrunchyBridge::provider().schema() {
         Ok(schema) => schema,
         Err(e) => {
-            eprintln!("error: the provider's schema is not JSON: {e}");
+            eprintln!("error: the provider's schema cannot be built: {e}");
             return ExitCode::FAILURE;
         }
     };

@@ -5,14 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use serde_json::Value as Json;
+use crate::package_spec::PackageSpec;
 
 use super::{check_sdk, generate, write_sdk};
 
 /// Runs `gen-sdk` with the process's arguments for `schema`; `default_out` is the SDK
 /// directory when none is given, `regenerate` the command that rewrites it (shown when
 /// `--check` finds drift).
-pub fn run_command(schema: &Json, default_out: &Path, regenerate: &str) -> ExitCode {
+pub fn run_command(schema: &PackageSpec, default_out: &Path, regenerate: &str) -> ExitCode {
     let usage = format!(
         "usage: gen-sdk [--check] [OUT_DIR]   (OUT_DIR defaults to {})",
         default_out.display()
@@ -43,7 +43,12 @@ pub fn run_command(schema: &Json, default_out: &Path, regenerate: &str) -> ExitC
     }
 }
 
-fn sync(schema: &Json, out_dir: &Path, check: bool, regenerate: &str) -> Result<ExitCode, String> {
+fn sync(
+    schema: &PackageSpec,
+    out_dir: &Path,
+    check: bool,
+    regenerate: &str,
+) -> Result<ExitCode, String> {
     let files = generate(schema).map_err(|e| format!("cannot generate: {e}"))?;
     let shown = out_dir.display();
     if check {

@@ -5,19 +5,23 @@ use std::fmt::Write as _;
 
 use super::model::Function;
 use super::resources::interface_members;
-use super::typescript::{Flavor, TypeWriter, access, doc, file_with_imports, pascal, quote};
+use super::typescript::{
+    Flavor, TypeWriter, access, doc, file_with_imports, member_file, pascal, quote,
+};
 
 /// `<functionName>.ts`: `getX`, `getXOutput`, `GetXArgs`, `GetXOutputArgs`, `GetXResult`.
 pub(super) fn emit_function(f: &Function) -> String {
     let mut tw = TypeWriter::new(true);
     let name = &f.name;
     let base = pascal(name);
-    let has_inputs = !f.inputs.props.is_empty();
+    // As Pulumi's generator: an `args` parameter (and its interfaces, even empty) whenever
+    // the schema declares inputs, so `getX({}, { provider })` compiles.
+    let has_inputs = f.declares_inputs;
     let args_optional = !f.inputs.props.iter().any(|p| f.inputs.is_required(p));
     let q = if args_optional { "?" } else { "" };
     let tok = quote(&f.token);
     let call_args = |b: &mut String| {
-        if has_inputs {
+        if !f.inputs.props.is_empty() {
             b.push_str("{\n");
             for p in &f.inputs.props {
                 let _ = writeln!(
@@ -94,5 +98,6 @@ pub(super) fn emit_function(f: &Function) -> String {
         }
     }
     let body = b.trim_end().to_owned() + "\n";
-    file_with_imports(&body, &tw, "./utilities")
+    let (_, root) = member_file(f.module.as_deref(), name);
+    file_with_imports(&body, &tw, root)
 }

@@ -4,6 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
+use crate::package_spec::{ComplexTypeSpec, PackageSpec, PropertySpec, ResourceSpec, TypeSpec};
+
 use super::typescript::{camel, is_ident};
 use super::{
     NODE_TYPES_DEPENDENCY, PULUMI_DEPENDENCY, SdkError, TYPESCRIPT_DEPENDENCY, unsupported,
@@ -27,7 +29,8 @@ pub(super) struct Model {
     pub(super) provider: Resource,
     pub(super) resources: Vec<Resource>,
     pub(super) functions: Vec<Function>,
-    /// Type name → definition, from `types`.
+    /// Type name → definition, from `types`; a type of module `m` is named `m.Name`, as
+    /// TypeScript refers to it inside `types/input.ts` and `types/output.ts`.
     pub(super) types: BTreeMap<String, TypeDef>,
 }
 
@@ -84,6 +87,8 @@ impl Shape {
 /// A resource (or the provider itself).
 pub(super) struct Resource {
     pub(super) token: String,
+    /// The module of the token (`None` for `index`): the SDK directory the file goes to.
+    pub(super) module: Option<String>,
     pub(super) name: String,
     pub(super) description: Option<String>,
     pub(super) deprecation: Option<String>,
@@ -96,54 +101,42 @@ pub(super) struct Resource {
 /// A function (invoke).
 pub(super) struct Function {
     pub(super) token: String,
+    /// The module of the token (`None` for `index`).
+    pub(super) module: Option<String>,
     pub(super) name: String,
     pub(super) description: Option<String>,
     pub(super) deprecation: Option<String>,
+    /// Whether the schema has `inputs` (even without properties).
+    pub(super) declares_inputs: bool,
     pub(super) inputs: Shape,
     pub(super) outputs: Shape,
 }
 
-fn str_field(v: &Json, key: &str) -> Option<String> {
-    v.get(key).and_then(Json::as_str).map(str::to_owned)
-}
-
-fn sorted_entries(v: Option<&Json>) -> Vec<(String, Json)> {
-    let mut out: Vec<(String, Json)> = v
-        .and_then(Json::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
-}
-
-fn string_list(v: Option<&Json>) -> Vec<String> {
-    v.and_then(Json::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Json::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn string_map(v: Option<&Json>) -> BTreeMap<String, String> {
-    sorted_entries(v)
-        .into_iter()
-        .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned())))
-        .collect()
-}
-
-/// `(module, Name)` of `pkg:module:Name`, refusing modules other than `index`.
-fn split_token(token: &str) -> Result<String, SdkError> {
+/// `(module, Name)` of `pkg:module:Name`, with `None` for the `index` module (or an empty
+/// one). A module other than `index` must be an identifier: it names a directory of the SDK
+/// and a TypeScript namespace.
+fn split_token(token: &str) -> Result<(Option<String>, String), SdkError> {
     let parts: Vec<&str> = token.split(':').collect();
     match parts.as_slice() {
-        [_, module, name] if (module.is_empty() || *module == "index") && is_ident(name) => {
-            Ok((*name).to_owned())
+        [_, module, name] if is_ident(name) => {
+            if module.is_empty() || *module == "index" {
+                Ok((None, (*name).to_owned()))
+            } else if is_ident(module) && !RESERVED_DIRS.contains(module) {
+                Ok((Some((*module).to_owned()), (*name).to_owned()))
+            } else {
+                Err(unsupported(
+                    token,
+                    format!(
+                        "the module `{module}` must be an identifier other than {}, since it \
+                         names a directory of the SDK",
+                        RESERVED_DIRS.join(", ")
+                    ),
+                ))
+            }
         }
         [_, _, _] => Err(unsupported(
             token,
-            "only tokens `<package>:index:<Name>` with an identifier name are supported",
+            "the name of a token `<package>:<module>:<Name>` must be an identifier",
         )),
         _ => Err(unsupported(
             token,
@@ -152,26 +145,52 @@ fn split_token(token: &str) -> Result<String, SdkError> {
     }
 }
 
+/// Directories (and sub-module names) of the SDK root that a module cannot take.
+const RESERVED_DIRS: [&str; 6] = ["config", "types", "bin", "tests", "node_modules", "index"];
+
+/// The name a type has in `types/input.ts` and `types/output.ts`: `Name` in `index`,
+/// `module.Name` in a module (its namespace).
+fn type_key(module: Option<&str>, name: &str) -> String {
+    match module {
+        Some(m) => format!("{m}.{name}"),
+        None => name.to_owned(),
+    }
+}
+
 impl Model {
-    pub(super) fn from_schema(schema: &Json) -> Result<Model, SdkError> {
-        let name = str_field(schema, "name").ok_or(SdkError::Missing("name"))?;
-        let version = str_field(schema, "version").ok_or(SdkError::Missing("version"))?;
-        let node = schema
-            .pointer("/language/nodejs")
-            .cloned()
-            .unwrap_or(Json::Null);
+    pub(super) fn from_spec(schema: &PackageSpec) -> Result<Model, SdkError> {
+        if schema.name.is_empty() {
+            return Err(SdkError::Missing("name"));
+        }
+        let name = schema.name.clone();
+        let version = schema.version.clone().ok_or(SdkError::Missing("version"))?;
+        let node = schema.language.nodejs.clone().unwrap_or_default();
 
         // Type names first: properties refer to them.
-        let mut names: BTreeMap<String, (String, Json)> = BTreeMap::new();
-        for (token, spec) in sorted_entries(schema.get("types")) {
-            let short = split_token(&token)?;
-            if names.insert(short.clone(), (token.clone(), spec)).is_some() {
+        let mut names: BTreeMap<String, (String, &ComplexTypeSpec)> = BTreeMap::new();
+        for (token, spec) in &schema.types {
+            let (module, short) = split_token(token)?;
+            let key = type_key(module.as_deref(), &short);
+            if names.insert(key, (token.clone(), spec)).is_some() {
                 return Err(unsupported(token, "two types share this name"));
+            }
+        }
+        // Inside a module's namespace an index type of the same name would be shadowed.
+        for key in names.keys() {
+            if let Some((_, short)) = key.split_once('.')
+                && names.contains_key(short)
+            {
+                return Err(unsupported(
+                    &names[key].0,
+                    format!(
+                        "a type of a module cannot share its name with the index type `{short}`"
+                    ),
+                ));
             }
         }
         let enum_types: BTreeSet<String> = names
             .iter()
-            .filter(|(_, (_, spec))| spec.get("enum").is_some())
+            .filter(|(_, (_, spec))| spec.enum_values.is_some())
             .map(|(n, _)| n.clone())
             .collect();
         let resolver = Resolver {
@@ -180,90 +199,106 @@ impl Model {
         };
         let mut types = BTreeMap::new();
         for (short, (token, spec)) in &names {
-            let def = if spec.get("enum").is_some() {
+            let def = if spec.enum_values.is_some() {
                 TypeDef::Enum
             } else {
-                if spec.get("type").and_then(Json::as_str).unwrap_or("object") != "object" {
+                if spec.object.kind.as_deref().unwrap_or("object") != "object" {
                     return Err(unsupported(token, "a type must be an object or an enum"));
                 }
                 TypeDef::Object {
-                    description: str_field(spec, "description"),
-                    shape: resolver.shape(token, spec.get("properties"), spec.get("required"))?,
+                    description: spec.object.description.clone(),
+                    shape: resolver.shape(
+                        token,
+                        &spec.object.properties,
+                        spec.object.required.as_deref(),
+                    )?,
                 }
             };
             types.insert(short.clone(), def);
         }
 
-        let config_vars = schema.pointer("/config/variables");
         let config = resolver
-            .shape("config", config_vars, schema.pointer("/config/required"))?
+            .shape(
+                "config",
+                &schema.config.variables,
+                Some(&schema.config.required),
+            )?
             .props;
 
-        let provider_spec = schema.get("provider").cloned().unwrap_or(Json::Null);
-        let provider = resolver.resource(&format!("pulumi:providers:{name}"), &provider_spec)?;
+        let provider = resolver.resource(&format!("pulumi:providers:{name}"), &schema.provider)?;
 
         let mut resources = Vec::new();
-        for (token, spec) in sorted_entries(schema.get("resources")) {
-            if spec.get("isComponent").and_then(Json::as_bool) == Some(true) {
+        for (token, spec) in &schema.resources {
+            if spec.is_component {
                 return Err(unsupported(token, "component resources are not supported"));
             }
-            resources.push(resolver.resource(&token, &spec)?);
+            resources.push(resolver.resource(token, spec)?);
         }
         let mut functions = Vec::new();
-        for (token, spec) in sorted_entries(schema.get("functions")) {
-            let fname = split_token(&token)?;
-            let inputs = spec.get("inputs").cloned().unwrap_or(Json::Null);
-            let outputs = spec.get("outputs").cloned().unwrap_or(Json::Null);
-            if outputs.get("properties").is_none() && !outputs.is_null() {
+        for (token, spec) in &schema.functions {
+            let (module, fname) = split_token(token)?;
+            let no_object = Default::default();
+            let inputs = spec.inputs.as_ref().unwrap_or(&no_object);
+            let outputs = spec.outputs.as_ref().unwrap_or(&no_object);
+            if outputs.kind.as_deref().is_some_and(|k| k != "object") {
                 return Err(unsupported(
-                    &token,
+                    token,
                     "function outputs must be an object with `properties`",
                 ));
             }
             functions.push(Function {
+                module,
                 name: fname,
-                description: str_field(&spec, "description"),
-                deprecation: str_field(&spec, "deprecationMessage"),
-                inputs: resolver.shape(&token, inputs.get("properties"), inputs.get("required"))?,
-                outputs: resolver.shape(
-                    &token,
-                    outputs.get("properties"),
-                    outputs.get("required"),
-                )?,
-                token,
+                description: spec.description.clone(),
+                deprecation: spec.deprecation_message.clone(),
+                declares_inputs: spec.inputs.is_some(),
+                inputs: resolver.shape(token, &inputs.properties, inputs.required.as_deref())?,
+                outputs: resolver.shape(token, &outputs.properties, outputs.required.as_deref())?,
+                token: token.clone(),
             });
         }
         let mut names_seen = BTreeSet::new();
-        for n in resources
+        let modules: BTreeSet<&str> = resources
             .iter()
-            .map(|r| camel(&r.name))
-            .chain(functions.iter().map(|f| camel(&f.name)))
+            .filter_map(|r| r.module.as_deref())
+            .chain(functions.iter().filter_map(|f| f.module.as_deref()))
+            .collect();
+        for (module, n) in resources
+            .iter()
+            .map(|r| (r.module.as_deref(), camel(&r.name)))
+            .chain(
+                functions
+                    .iter()
+                    .map(|f| (f.module.as_deref(), camel(&f.name))),
+            )
         {
-            if ["index", "provider", "utilities"].contains(&n.as_str())
-                || !names_seen.insert(n.clone())
-            {
+            let clashes = ["index", "provider", "utilities"].contains(&n.as_str())
+                || (module.is_none() && modules.contains(n.as_str()));
+            if clashes || !names_seen.insert((module, n.clone())) {
                 return Err(unsupported(n, "this name clashes with another SDK file"));
             }
         }
 
-        let mut dependencies = string_map(node.get("dependencies"));
+        let mut dependencies = node.dependencies.clone();
         dependencies.insert("@pulumi/pulumi".into(), PULUMI_DEPENDENCY.into());
-        let mut dev_dependencies = string_map(node.get("devDependencies"));
+        let mut dev_dependencies = node.dev_dependencies.clone();
         dev_dependencies.insert("typescript".into(), TYPESCRIPT_DEPENDENCY.into());
         dev_dependencies.insert("@types/node".into(), NODE_TYPES_DEPENDENCY.into());
 
         Ok(Model {
-            package_name: str_field(&node, "packageName")
+            package_name: node
+                .package_name
+                .clone()
                 .unwrap_or_else(|| format!("@pulumi/{name}")),
-            package_description: str_field(&node, "packageDescription"),
+            package_description: node.package_description.clone(),
             dependencies,
             dev_dependencies,
-            description: str_field(schema, "description"),
-            homepage: str_field(schema, "homepage"),
-            repository: str_field(schema, "repository"),
-            license: str_field(schema, "license"),
-            keywords: string_list(schema.get("keywords")),
-            plugin_download_url: str_field(schema, "pluginDownloadURL"),
+            description: schema.description.clone(),
+            homepage: schema.homepage.clone(),
+            repository: schema.repository.clone(),
+            license: schema.license.clone(),
+            keywords: schema.keywords.clone(),
+            plugin_download_url: schema.plugin_download_url.clone(),
             name,
             version,
             config,
@@ -272,6 +307,47 @@ impl Model {
             functions,
             types,
         })
+    }
+
+    /// The modules other than `index` that hold a resource or function, sorted.
+    pub(super) fn modules(&self) -> BTreeSet<&str> {
+        self.resources
+            .iter()
+            .filter_map(|r| r.module.as_deref())
+            .chain(self.functions.iter().filter_map(|f| f.module.as_deref()))
+            .collect()
+    }
+
+    /// The object types a program passes in (through resource arguments and state, function
+    /// arguments or the provider's), directly or nested: only those get input interfaces,
+    /// as Pulumi's generator does; a type only ever returned stays an output type.
+    pub(super) fn input_types(&self) -> BTreeSet<String> {
+        fn walk(model: &Model, ty: &Ty, out: &mut BTreeSet<String>) {
+            match ty {
+                Ty::Array(t) | Ty::Map(t) => walk(model, t, out),
+                Ty::Union(ts) => ts.iter().for_each(|t| walk(model, t, out)),
+                Ty::Object(name) => {
+                    if out.insert(name.clone())
+                        && let Some(TypeDef::Object { shape, .. }) = model.types.get(name)
+                    {
+                        shape.props.iter().for_each(|p| walk(model, &p.ty, out));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out = BTreeSet::new();
+        let shapes = self
+            .resources
+            .iter()
+            .chain([&self.provider])
+            .flat_map(|r| [Some(&r.inputs), r.state.as_ref()])
+            .flatten()
+            .chain(self.functions.iter().map(|f| &f.inputs));
+        for shape in shapes {
+            shape.props.iter().for_each(|p| walk(self, &p.ty, &mut out));
+        }
+        out
     }
 
     pub(super) fn has_object_types(&self) -> bool {
@@ -283,42 +359,38 @@ impl Model {
 
 /// Turns property specs into [`Shape`]s and [`Ty`]s, knowing the named types.
 struct Resolver<'a> {
-    pub(super) types: &'a BTreeMap<String, (String, Json)>,
+    pub(super) types: &'a BTreeMap<String, (String, &'a ComplexTypeSpec)>,
     pub(super) enums: &'a BTreeSet<String>,
 }
 
 impl Resolver<'_> {
-    fn resource(&self, token: &str, spec: &Json) -> Result<Resource, SdkError> {
-        let name = if token.starts_with("pulumi:providers:") {
-            "Provider".to_owned()
+    fn resource(&self, token: &str, spec: &ResourceSpec) -> Result<Resource, SdkError> {
+        let (module, name) = if token.starts_with("pulumi:providers:") {
+            (None, "Provider".to_owned())
         } else {
             split_token(token)?
         };
-        let state = match spec.get("stateInputs") {
-            Some(s) => Some(self.shape(token, s.get("properties"), None)?),
+        let state = match &spec.state_inputs {
+            Some(s) => Some(self.shape(token, &s.properties, None)?),
             None => None,
         };
         let aliases = spec
-            .get("aliases")
-            .and_then(Json::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.get("type").and_then(Json::as_str))
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
+            .aliases
+            .iter()
+            .filter_map(|a| a.token.clone())
+            .collect();
         Ok(Resource {
             token: token.to_owned(),
+            module,
             name,
-            description: str_field(spec, "description"),
-            deprecation: str_field(spec, "deprecationMessage"),
+            description: spec.description.clone(),
+            deprecation: spec.deprecation_message.clone(),
             inputs: self.shape(
                 token,
-                spec.get("inputProperties"),
-                spec.get("requiredInputs"),
+                &spec.input_properties,
+                spec.required_inputs.as_deref(),
             )?,
-            outputs: self.shape(token, spec.get("properties"), spec.get("required"))?,
+            outputs: self.shape(token, &spec.properties, spec.required.as_deref())?,
             state,
             aliases,
         })
@@ -327,13 +399,13 @@ impl Resolver<'_> {
     fn shape(
         &self,
         owner: &str,
-        props: Option<&Json>,
-        required: Option<&Json>,
+        props: &BTreeMap<String, PropertySpec>,
+        required: Option<&[String]>,
     ) -> Result<Shape, SdkError> {
         let mut out = Vec::new();
-        for (name, spec) in sorted_entries(props) {
+        for (name, spec) in props {
             let location = format!("{owner} `{name}`");
-            let default = match spec.get("default") {
+            let default = match &spec.default {
                 None | Some(Json::Null) => None,
                 Some(d @ (Json::String(_) | Json::Number(_) | Json::Bool(_))) => {
                     Some(d.to_string())
@@ -343,24 +415,28 @@ impl Resolver<'_> {
                 }
             };
             out.push(Prop {
-                ty: self.ty(&location, &spec)?,
-                description: str_field(&spec, "description"),
-                deprecation: str_field(&spec, "deprecationMessage"),
-                secret: spec.get("secret").and_then(Json::as_bool) == Some(true),
-                replace: spec.get("replaceOnChanges").and_then(Json::as_bool) == Some(true),
+                ty: self.ty(&location, &spec.type_spec)?,
+                description: spec.description.clone(),
+                deprecation: spec.deprecation_message.clone(),
+                secret: spec.secret,
+                replace: spec.replace_on_changes,
                 default,
-                env: string_list(spec.pointer("/defaultInfo/environment")),
-                name,
+                env: spec
+                    .default_info
+                    .as_ref()
+                    .map(|d| d.environment.clone())
+                    .unwrap_or_default(),
+                name: name.clone(),
             });
         }
         Ok(Shape {
             props: out,
-            required: string_list(required).into_iter().collect(),
+            required: required.unwrap_or_default().iter().cloned().collect(),
         })
     }
 
-    fn ty(&self, location: &str, spec: &Json) -> Result<Ty, SdkError> {
-        if let Some(r) = spec.get("$ref").and_then(Json::as_str) {
+    fn ty(&self, location: &str, spec: &TypeSpec) -> Result<Ty, SdkError> {
+        if let Some(r) = spec.reference.as_deref() {
             return match r {
                 "pulumi.json#/Any" | "pulumi.json#/Json" => Ok(Ty::Any),
                 "pulumi.json#/Asset" => Ok(Ty::Asset),
@@ -369,21 +445,18 @@ impl Resolver<'_> {
                     let token = r.strip_prefix("#/types/").ok_or_else(|| {
                         unsupported(location, format!("the reference `{r}` is not supported"))
                     })?;
-                    let short = split_token(token)?;
+                    let (module, short) = split_token(token)?;
+                    let short = type_key(module.as_deref(), &short);
                     let Some((_, def)) = self.types.get(&short) else {
                         return Err(unsupported(location, format!("`{r}` is not in `types`")));
                     };
                     if self.enums.contains(&short) {
-                        let values = def
-                            .get("enum")
-                            .and_then(Json::as_array)
-                            .map(|vs| {
-                                vs.iter()
-                                    .filter_map(|v| v.get("value"))
-                                    .map(Json::to_string)
-                                    .collect::<Vec<_>>()
-                            })
-                            .unwrap_or_default();
+                        let values: Vec<String> = def
+                            .enum_values
+                            .iter()
+                            .flatten()
+                            .map(|v| v.value.to_string())
+                            .collect();
                         if values.is_empty() {
                             return Err(unsupported(token, "an enum needs values"));
                         }
@@ -394,29 +467,26 @@ impl Resolver<'_> {
                 }
             };
         }
-        if let Some(one_of) = spec.get("oneOf").and_then(Json::as_array) {
+        if let Some(one_of) = &spec.one_of {
             let tys = one_of
                 .iter()
                 .map(|s| self.ty(location, s))
                 .collect::<Result<Vec<_>, _>>()?;
             return Ok(Ty::Union(tys));
         }
-        match spec.get("type").and_then(Json::as_str) {
+        match spec.kind.as_deref() {
             Some("string") => Ok(Ty::String),
             Some("integer" | "number") => Ok(Ty::Number),
             Some("boolean") => Ok(Ty::Boolean),
-            Some("array") => {
-                let items = spec.get("items").cloned().unwrap_or(Json::Null);
-                Ok(Ty::Array(Box::new(self.ty(location, &items)?)))
-            }
-            Some("object") => {
-                let items = spec
-                    .get("additionalProperties")
-                    .cloned()
-                    .unwrap_or_else(|| serde_json::json!({"type": "string"}));
-                Ok(Ty::Map(Box::new(self.ty(location, &items)?)))
-            }
-            None if spec.is_null() => Ok(Ty::Any),
+            Some("array") => match &spec.items {
+                Some(items) => Ok(Ty::Array(Box::new(self.ty(location, items)?))),
+                None => Ok(Ty::Array(Box::new(Ty::Any))),
+            },
+            Some("object") => match &spec.additional_properties {
+                Some(items) => Ok(Ty::Map(Box::new(self.ty(location, items)?))),
+                None => Ok(Ty::Map(Box::new(Ty::String))),
+            },
+            None if *spec == TypeSpec::default() => Ok(Ty::Any),
             other => Err(unsupported(
                 location,
                 format!("the type {other:?} is not supported"),

@@ -1,11 +1,11 @@
 //! The package-level files: nested types, config, `utilities.ts`, `index.ts`, README,
 //! `tsconfig.json` and `package.json`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::MD_HEADER;
-use super::model::{Model, Ty, TypeDef};
+use super::model::{Model, Resource, Shape, Ty, TypeDef};
 use super::resources::interface_members;
 use super::typescript::{Flavor, TypeWriter, camel, doc, env_call, header, prop_doc, quote};
 
@@ -17,38 +17,74 @@ pub(super) fn emit_types_index() -> String {
     ]) + "export {\n    input,\n    output,\n};\n"
 }
 
-/// `types/input.ts`: every object type as `Foo` (plain) and `FooArgs` (`pulumi.Input`s).
+/// `types/input.ts`: every object type as `Foo` (plain) and `FooArgs` (`pulumi.Input`s), a
+/// module's types in a namespace named after it.
 pub(super) fn emit_types_input(model: &Model) -> String {
-    let mut tw = TypeWriter::new(false);
-    let mut b = String::new();
-    for (name, def) in &model.types {
-        let TypeDef::Object { description, shape } = def else {
-            continue;
-        };
+    let used = model.input_types();
+    let body = types_by_module(model, Some(&used), |b, name, description, shape| {
+        let mut tw = TypeWriter::new(false);
         for (suffix, flavor) in [("", Flavor::Plain), ("Args", Flavor::Input)] {
-            doc(&mut b, 0, description.as_deref(), None);
+            doc(b, 0, description, None);
             let _ = writeln!(b, "export interface {name}{suffix} {{");
-            interface_members(&mut b, &mut tw, shape, flavor, false);
+            interface_members(b, &mut tw, shape, flavor, false);
             b.push_str("}\n\n");
         }
-    }
-    header(&["import * as pulumi from \"@pulumi/pulumi\";"]) + b.trim_end() + "\n"
+    });
+    header(&["import * as pulumi from \"@pulumi/pulumi\";"]) + &body
 }
 
-/// `types/output.ts`: every object type as resolved outputs.
+/// `types/output.ts`: every object type as resolved outputs, a module's types in a namespace.
 pub(super) fn emit_types_output(model: &Model) -> String {
-    let mut tw = TypeWriter::new(false);
-    let mut b = String::new();
-    for (name, def) in &model.types {
+    let body = types_by_module(model, None, |b, name, description, shape| {
+        let mut tw = TypeWriter::new(false);
+        doc(b, 0, description, None);
+        let _ = writeln!(b, "export interface {name} {{");
+        interface_members(b, &mut tw, shape, Flavor::Output, false);
+        b.push_str("}\n\n");
+    });
+    header(&["import * as pulumi from \"@pulumi/pulumi\";"]) + &body
+}
+
+/// The object types (those in `only`, when given) rendered by `emit`: those of `index` at
+/// the top level, then each module's in `export namespace <module> { … }`, as Pulumi's
+/// generator nests them.
+fn types_by_module(
+    model: &Model,
+    only: Option<&BTreeSet<String>>,
+    mut emit: impl FnMut(&mut String, &str, Option<&str>, &Shape),
+) -> String {
+    let mut top = String::new();
+    let mut modules: BTreeMap<&str, String> = BTreeMap::new();
+    for (key, def) in &model.types {
         let TypeDef::Object { description, shape } = def else {
             continue;
         };
-        doc(&mut b, 0, description.as_deref(), None);
-        let _ = writeln!(b, "export interface {name} {{");
-        interface_members(&mut b, &mut tw, shape, Flavor::Output, false);
+        if only.is_some_and(|only| !only.contains(key)) {
+            continue;
+        }
+        match key.split_once('.') {
+            Some((module, name)) => emit(
+                modules.entry(module).or_default(),
+                name,
+                description.as_deref(),
+                shape,
+            ),
+            None => emit(&mut top, key, description.as_deref(), shape),
+        }
+    }
+    let mut b = top;
+    for (module, body) in modules {
+        let _ = writeln!(b, "export namespace {module} {{");
+        for line in body.trim_end().lines() {
+            if line.is_empty() {
+                b.push('\n');
+            } else {
+                let _ = writeln!(b, "    {line}");
+            }
+        }
         b.push_str("}\n\n");
     }
-    header(&["import * as pulumi from \"@pulumi/pulumi\";"]) + b.trim_end() + "\n"
+    b.trim_end().to_owned() + "\n"
 }
 
 // ---------------------------------------------------------------------------------------
@@ -212,36 +248,26 @@ export function getVersion(): string {
     b
 }
 
-/// `index.ts`: re-exports, sub-modules, and the resource module and package registrations.
+/// `index.ts`: re-exports of the `index` module's members, the sub-modules (config,
+/// modules, types), and the resource module and package registrations.
 pub(super) fn emit_index(model: &Model) -> String {
     let mut b = header(&[
         "import * as pulumi from \"@pulumi/pulumi\";",
         "import * as utilities from \"./utilities\";",
     ]);
-    b.push_str("// Export members:\n");
-    let mut members: Vec<String> = model
-        .resources
-        .iter()
-        .map(|r| camel(&r.name))
-        .chain(model.functions.iter().map(|f| camel(&f.name)))
-        .chain(["provider".to_owned()])
-        .collect();
+    let (resources, mut members) = module_members(model, None);
+    members.push("provider".to_owned());
     members.sort();
-    for m in &members {
-        let _ = writeln!(b, "export * from \"./{m}\";");
-    }
-    b.push('\n');
-    for r in &model.resources {
-        let _ = writeln!(b, "import {{ {} }} from \"./{}\";", r.name, camel(&r.name));
-    }
+    export_members(&mut b, &members, &resources);
     b.push_str("import { Provider } from \"./provider\";\n\n");
-    let mut subs = Vec::new();
+    let mut subs: Vec<&str> = model.modules().into_iter().collect();
     if !model.config.is_empty() {
         subs.push("config");
     }
     if model.has_object_types() {
         subs.push("types");
     }
+    subs.sort_unstable();
     if !subs.is_empty() {
         b.push_str("// Export sub-modules:\n");
         for s in &subs {
@@ -253,29 +279,92 @@ pub(super) fn emit_index(model: &Model) -> String {
         }
         b.push_str("};\n\n");
     }
-    let pkg = quote(&model.name);
-    if !model.resources.is_empty() {
-        b.push_str("const _module = {\n    version: utilities.getVersion(),\n    construct: (name: string, type: string, urn: string): pulumi.Resource => {\n        switch (type) {\n");
-        for r in &model.resources {
-            let _ = writeln!(
-                b,
-                "            case {}:\n                return new {}(name, undefined as any, {{ urn }});",
-                quote(&r.token),
-                r.name
-            );
-        }
-        b.push_str("            default:\n                throw new Error(`unknown resource type ${type}`);\n        }\n    },\n};\n");
-        let _ = writeln!(
-            b,
-            "pulumi.runtime.registerResourceModule({pkg}, \"index\", _module);"
-        );
-    }
+    register_resource_module(&mut b, model, "index", &resources);
     let _ = writeln!(
         b,
-        "pulumi.runtime.registerResourcePackage({pkg}, {{\n    version: utilities.getVersion(),\n    constructProvider: (name: string, type: string, urn: string): pulumi.ProviderResource => {{\n        if (type !== {}) {{\n            throw new Error(`unknown provider type ${{type}}`);\n        }}\n        return new Provider(name, undefined as any, {{ urn }});\n    }},\n}});",
+        "pulumi.runtime.registerResourcePackage({}, {{\n    version: utilities.getVersion(),\n    constructProvider: (name: string, type: string, urn: string): pulumi.ProviderResource => {{\n        if (type !== {}) {{\n            throw new Error(`unknown provider type ${{type}}`);\n        }}\n        return new Provider(name, undefined as any, {{ urn }});\n    }},\n}});",
+        quote(&model.name),
         quote(&format!("pulumi:providers:{}", model.name))
     );
     b
+}
+
+/// `<module>/index.ts`: re-exports of the module's members and its resource module
+/// registration, as Pulumi's generator writes a module's index.
+pub(super) fn emit_module_index(model: &Model, module: &str) -> String {
+    let (resources, members) = module_members(model, Some(module));
+    let mut b = if resources.is_empty() {
+        header(&[])
+    } else {
+        header(&[
+            "import * as pulumi from \"@pulumi/pulumi\";",
+            "import * as utilities from \"../utilities\";",
+        ])
+    };
+    export_members(&mut b, &members, &resources);
+    if !resources.is_empty() {
+        b.push('\n');
+    }
+    register_resource_module(&mut b, model, module, &resources);
+    b.trim_end().to_owned() + "\n"
+}
+
+/// The resources of `module` (`None`: `index`) and the file names of all its members
+/// (resources and functions), sorted.
+fn module_members<'m>(model: &'m Model, module: Option<&str>) -> (Vec<&'m Resource>, Vec<String>) {
+    let resources: Vec<&Resource> = model
+        .resources
+        .iter()
+        .filter(|r| r.module.as_deref() == module)
+        .collect();
+    let mut members: Vec<String> = resources
+        .iter()
+        .map(|r| camel(&r.name))
+        .chain(
+            model
+                .functions
+                .iter()
+                .filter(|f| f.module.as_deref() == module)
+                .map(|f| camel(&f.name)),
+        )
+        .collect();
+    members.sort();
+    (resources, members)
+}
+
+/// `export * from "./member";` for each member, then an import of each resource class.
+fn export_members(b: &mut String, members: &[String], resources: &[&Resource]) {
+    b.push_str("// Export members:\n");
+    for m in members {
+        let _ = writeln!(b, "export * from \"./{m}\";");
+    }
+    b.push('\n');
+    for r in resources {
+        let _ = writeln!(b, "import {{ {} }} from \"./{}\";", r.name, camel(&r.name));
+    }
+}
+
+/// The `_module` that constructs `resources` by type token, registered for `module`.
+fn register_resource_module(b: &mut String, model: &Model, module: &str, resources: &[&Resource]) {
+    if resources.is_empty() {
+        return;
+    }
+    b.push_str("const _module = {\n    version: utilities.getVersion(),\n    construct: (name: string, type: string, urn: string): pulumi.Resource => {\n        switch (type) {\n");
+    for r in resources {
+        let _ = writeln!(
+            b,
+            "            case {}:\n                return new {}(name, undefined as any, {{ urn }});",
+            quote(&r.token),
+            r.name
+        );
+    }
+    b.push_str("            default:\n                throw new Error(`unknown resource type ${type}`);\n        }\n    },\n};\n");
+    let _ = writeln!(
+        b,
+        "pulumi.runtime.registerResourceModule({}, {}, _module);",
+        quote(&model.name),
+        quote(module)
+    );
 }
 
 /// `README.md`.
@@ -297,6 +386,15 @@ pub(super) fn emit_readme(model: &Model) -> String {
     );
     if !model.config.is_empty() {
         b.push_str("## Configuration\n\n");
+        if model.config.iter().any(|p| p.secret) {
+            let _ = writeln!(
+                b,
+                "The `config` module reads each variable lazily. A secret variable is read with \
+                 `getSecret` and typed `pulumi.Output<T> | undefined`, where Pulumi's own SDKs \
+                 give `T | undefined`: the value stays a secret in the program (use it through \
+                 `apply` or pass it as an input).\n"
+            );
+        }
         for p in &model.config {
             let mut line = format!("- `{}:{}`", model.name, p.name);
             if p.secret {

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use super::model::{Model, Prop, Resource, Shape, Ty};
 use super::typescript::{
-    Flavor, TypeWriter, access, doc, file_with_imports, input_expr, key, prop_doc, quote,
-    replace_paths, string_array,
+    Flavor, TypeWriter, access, doc, file_with_imports, input_expr, key, member_file, prop_doc,
+    quote, replace_paths, string_array,
 };
 
 /// `<camelName>.ts`: the resource class with its `…State` and `…Args` interfaces.
@@ -117,7 +117,7 @@ pub(super) fn emit_resource(model: &Model, r: &Resource) -> String {
     if let Some(state) = &r.state {
         let _ = writeln!(
             b,
-            "    constructor(name: string, args{q}: {args_ty}, opts?: pulumi.CustomResourceOptions)\n    constructor(name: string, argsOrState?: {args_ty} | {state_ty}, opts?: pulumi.CustomResourceOptions)\n    constructor(name: string, argsOrState?: {args_ty} | {state_ty}, opts?: pulumi.CustomResourceOptions) {{\n        let resourceInputs: pulumi.Inputs = {{}};\n        opts = opts || {{}};\n        if (opts.id) {{\n            const state = argsOrState as {state_ty} | undefined;"
+            "    constructor(name: string, args{q}: {args_ty}, opts?: pulumi.CustomResourceOptions)\n    /** @internal */\n    constructor(name: string, argsOrState?: {args_ty} | {state_ty}, opts?: pulumi.CustomResourceOptions)\n    constructor(name: string, argsOrState?: {args_ty} | {state_ty}, opts?: pulumi.CustomResourceOptions) {{\n        let resourceInputs: pulumi.Inputs = {{}};\n        opts = opts || {{}};\n        if (opts.id) {{\n            const state = argsOrState as {state_ty} | undefined;"
         );
         for p in &state.props {
             let _ = writeln!(
@@ -167,7 +167,7 @@ pub(super) fn emit_resource(model: &Model, r: &Resource) -> String {
                 b,
                 "    {}?: {};",
                 key(&p.name),
-                tw.property(&p.ty, Flavor::Input)
+                tw.optional_property(&p.ty, Flavor::Input)
             );
         }
         b.push_str("}\n\n");
@@ -178,7 +178,8 @@ pub(super) fn emit_resource(model: &Model, r: &Resource) -> String {
     );
     interface_members(&mut b, &mut tw, &r.inputs, Flavor::Input, false);
     b.push_str("}\n");
-    file_with_imports(&b, &tw, "./utilities")
+    let (_, root) = member_file(r.module.as_deref(), name);
+    file_with_imports(&b, &tw, root)
 }
 
 /// `id` and `urn` are the base class's; Pulumi never redeclares them.
@@ -197,13 +198,12 @@ pub(super) fn interface_members(
     let ro = if readonly { "readonly " } else { "" };
     for p in &shape.props {
         prop_doc(b, 4, p);
-        let opt = if shape.is_required(p) { "" } else { "?" };
-        let _ = writeln!(
-            b,
-            "    {ro}{}{opt}: {};",
-            key(&p.name),
-            tw.property(&p.ty, flavor)
-        );
+        let (opt, ty) = if shape.is_required(p) {
+            ("", tw.property(&p.ty, flavor))
+        } else {
+            ("?", tw.optional_property(&p.ty, flavor))
+        };
+        let _ = writeln!(b, "    {ro}{}{opt}: {ty};", key(&p.name));
     }
 }
 
@@ -325,5 +325,5 @@ pub(super) fn emit_provider(model: &Model) -> String {
     );
     interface_members(&mut b, &mut tw, &r.inputs, Flavor::Input, false);
     b.push_str("}\n");
-    file_with_imports(&b, &tw, "./utilities")
+    file_with_imports(&b, &tw, "./")
 }

@@ -45,6 +45,17 @@ impl TypeWriter {
         }
     }
 
+    /// The type of a property that may be left out: in the input flavour
+    /// `pulumi.Input<T | undefined>`, so another resource's optional output fits, as
+    /// Pulumi's generator types it; other flavours as [`TypeWriter::property`].
+    pub(super) fn optional_property(&mut self, ty: &Ty, flavor: Flavor) -> String {
+        let inner = self.inner(ty, flavor);
+        match flavor {
+            Flavor::Input => format!("pulumi.Input<{inner} | undefined>"),
+            _ => inner,
+        }
+    }
+
     pub(super) fn inner(&mut self, ty: &Ty, flavor: Flavor) -> String {
         match ty {
             Ty::String => "string".into(),
@@ -140,6 +151,15 @@ pub(super) fn camel(name: &str) -> String {
     }
 }
 
+/// The path of a resource's or function's file (`name.ts`, or `module/name.ts`) and the
+/// relative path from it to the SDK's root.
+pub(super) fn member_file(module: Option<&str>, name: &str) -> (String, &'static str) {
+    match module {
+        Some(m) => (format!("{m}/{}.ts", camel(name)), "../"),
+        None => (format!("{}.ts", camel(name)), "./"),
+    }
+}
+
 /// `getCluster` → `GetCluster`.
 pub(super) fn pascal(name: &str) -> String {
     let mut chars = name.chars();
@@ -201,16 +221,17 @@ pub(super) fn header(imports: &[&str]) -> String {
     out
 }
 
-/// The standard imports of a resource or function file, given what its body uses.
-pub(super) fn file_with_imports(body: &str, types: &TypeWriter, utilities: &str) -> String {
+/// The standard imports of a resource or function file, given what its body uses; `root` is
+/// the relative path from the file to the SDK's root (`./`, or `../` in a module).
+pub(super) fn file_with_imports(body: &str, types: &TypeWriter, root: &str) -> String {
     let mut imports = vec!["import * as pulumi from \"@pulumi/pulumi\";".to_owned()];
     if types.uses_inputs {
-        imports.push("import * as inputs from \"./types/input\";".into());
+        imports.push(format!("import * as inputs from \"{root}types/input\";"));
     }
     if types.uses_outputs {
-        imports.push("import * as outputs from \"./types/output\";".into());
+        imports.push(format!("import * as outputs from \"{root}types/output\";"));
     }
-    imports.push(format!("import * as utilities from \"{utilities}\";"));
+    imports.push(format!("import * as utilities from \"{root}utilities\";"));
     let refs: Vec<&str> = imports.iter().map(String::as_str).collect();
     header(&refs) + body
 }
