@@ -19,6 +19,8 @@ pub struct Clients {
     pub kubernetes: KubernetesTarget,
     /// The Cloudflare account the `cloudflare` module manages.
     pub cloudflare: CloudflareSettings,
+    /// The process's one group-committing split-tunnel writer, made on first use.
+    pub split_tunnel_writer: std::sync::OnceLock<oceanid_core::cloudflare::SplitTunnelWriter>,
 }
 
 /// The Cloudflare settings, resolved from config and environment at Configure. Nothing is

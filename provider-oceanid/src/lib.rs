@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod clients;
+pub mod cloudflare;
 pub mod config;
 pub mod kubernetes;
 pub mod provider;

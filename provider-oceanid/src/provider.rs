@@ -6,6 +6,9 @@ use oceanid_core::cloudflare::ApiToken;
 use serde_json::json;
 
 use crate::clients::{Clients, CloudflareSettings, KubernetesTarget};
+use crate::cloudflare::get_split_tunnel::GetSplitTunnel;
+use crate::cloudflare::split_tunnel_entry::SplitTunnelEntry;
+use crate::cloudflare::verify_private_access::VerifyPrivateAccess;
 use crate::config::{
     CLOUDFLARE_ACCOUNT_ID_ENV, CLOUDFLARE_API_TOKEN_ENV, CLOUDFLARE_API_URL_ENV,
     DEFAULT_CLOUDFLARE_API_URL, ProviderConfig, check_cloudflare_api_url, check_config,
@@ -87,6 +90,7 @@ impl Package for Oceanid {
         Ok(Clients {
             kubernetes: KubernetesTarget::new(config.kubeconfig.as_deref(), config.kube_context),
             cloudflare,
+            split_tunnel_writer: std::sync::OnceLock::new(),
         })
     }
 }
@@ -98,5 +102,8 @@ impl Oceanid {
             .function(GetNodes)
             .function(GetFluxHealth)
             .function(GetPreflight)
+            .function(GetSplitTunnel)
+            .function(VerifyPrivateAccess)
+            .resource(SplitTunnelEntry)
     }
 }

@@ -81,7 +81,7 @@ async fn run_check(cli: &Cli, args: &WarpCheckArgs) -> Outcome {
             cli.json,
             &report,
             || table(&report),
-            Status::from_ok(report.ok()),
+            Status::from_ok(report.ok),
         ),
         Err(e) => Outcome::could_not_check(cli.json, &e.to_string()),
     }
@@ -98,7 +98,7 @@ fn table(report: &PrivateAccessReport) -> String {
         report.policy_id.as_deref().unwrap_or("default")
     );
     out.push_str(&render(&["CHECK", "OK", "DETAIL"], &rows));
-    out.push_str(if report.ok() {
+    out.push_str(if report.ok {
         "\nprivate access verified\n"
     } else {
         "\nprivate access FAILED\n"

@@ -19,24 +19,20 @@ use crate::report::Check;
 
 /// The result of [`verify_private_access`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PrivateAccessReport {
+    /// Whether every check passed.
+    pub ok: bool,
     /// The profile checked (`None` for the default profile).
     pub policy_id: Option<String>,
     /// Every check, in order.
     pub checks: Vec<Check>,
 }
 
-impl PrivateAccessReport {
-    /// Whether every check passed.
-    #[must_use]
-    pub fn ok(&self) -> bool {
-        self.checks.iter().all(|c| c.ok)
-    }
-}
-
 /// One entry of [`SplitTunnelView`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SplitTunnelViewEntry {
     /// The address, for an address entry.
@@ -51,6 +47,7 @@ pub struct SplitTunnelViewEntry {
 
 /// A profile's split tunnel as it stands: its mode and the list in force.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SplitTunnelView {
     /// The profile (`None` for the default profile).
@@ -197,6 +194,7 @@ pub async fn verify_private_access(
         });
     }
     Ok(PrivateAccessReport {
+        ok: checks.iter().all(|c| c.ok),
         policy_id: policy.map(|p| p.as_str().to_owned()),
         checks,
     })
