@@ -185,3 +185,22 @@ def test_entry_bad_input_and_protected_overlap_are_refused(cf, cf_emulator):
         cf.create(cf.checked({"address": "10.45.0.0/16", "policyId": policy}, ENTRY), ENTRY)
     assert "exclude mode" in e.value.details() and "resets" in e.value.details()
     assert include_list(cf_emulator) == before
+
+
+def test_parallel_creates_in_one_process_are_group_committed(cf, cf_emulator):
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = include_list(cf_emulator)
+    puts_before = cf_emulator.state()["cloudflare"]["requests"]["by_method"].get("PUT", 0)
+    inputs = [cf.checked({"address": f"10.46.{i}.0/24", "description": f"n{i}"}, ENTRY)
+              for i in range(20)]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        created = list(pool.map(lambda i: cf.create(inputs[i], ENTRY, name=f"e{i}"), range(20)))
+    assert len({c.id for c in created}) == 20
+    after = include_list(cf_emulator)
+    assert after[:len(before)] == before
+    assert sorted(e["address"] for e in after[len(before):]) == sorted(
+        f"10.46.{i}.0/24" for i in range(20))
+    puts = cf_emulator.state()["cloudflare"]["requests"]["by_method"].get("PUT", 0) - puts_before
+    print(f"20 parallel creates through the provider: {puts} PUT(s)")
+    assert 1 <= puts < 20, puts
