@@ -38,6 +38,9 @@ pub enum Command {
     /// Log in with a PostgreSQL URL as an application would: identity, TLS, tables, a write
     /// that reads back (rolled back). Exit 1 when a check fails.
     VerifyDb(VerifyDbArgs),
+    /// Cloudflare WARP: `warp check --address CIDR …` (token and account from
+    /// CLOUDFLARE_API_TOKEN / CLOUDFLARE_ACCOUNT_ID). Exit 1 when a check fails.
+    Warp(crate::commands::warp::WarpArgs),
 }
 
 /// `oceanid preflight`.

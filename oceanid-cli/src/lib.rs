@@ -21,6 +21,7 @@ mod outcome;
 mod table;
 
 pub use self::args::{Cli, Command, PreflightArgs, VerifyDbArgs};
+pub use self::commands::warp::{WarpArgs, WarpCheckArgs, WarpCommand};
 pub use self::outcome::{Outcome, Status};
 
 /// Runs one command and returns what to print and the exit status; never panics on input.
@@ -30,5 +31,6 @@ pub async fn run(cli: &Cli) -> Outcome {
         Command::FluxHealth => commands::flux_health::run(cli).await,
         Command::Preflight(args) => commands::preflight::run(cli, args).await,
         Command::VerifyDb(args) => commands::verify_db::run(cli, args).await,
+        Command::Warp(args) => commands::warp::run(cli, args).await,
     }
 }

@@ -12,6 +12,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+mod support;
+use support::{assert_exit, run_oceanid, stderr, stdout};
+
 /// Distinctive, so a leak shows up in any output.
 const TOKEN: &str = "tok-Distinctive-Narwhal-2290";
 
@@ -163,20 +166,7 @@ fn kubeconfig(server: &str) -> tempfile::NamedTempFile {
 }
 
 async fn oceanid(args: &[&str]) -> Output {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_oceanid"))
-        .args(args)
-        .env_remove("KUBECONFIG")
-        .env("HOME", "/nonexistent-home")
-        .output()
-        .await
-        .expect("run oceanid");
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(!all.contains(TOKEN), "the token leaked: {all}");
-    output
+    run_oceanid(args, TOKEN).await
 }
 
 /// The seeded fake API server and a kubeconfig pointing at it.
@@ -184,24 +174,6 @@ async fn seeded_cluster() -> (FakeApi, tempfile::NamedTempFile) {
     let api = FakeApi::seeded();
     let file = kubeconfig(&api.start().await);
     (api, file)
-}
-
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{}{}",
-        stdout(out),
-        stderr(out)
-    );
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 #[tokio::test]

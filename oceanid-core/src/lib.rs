@@ -27,3 +27,5 @@ pub mod http;
 pub mod kubernetes;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(any(feature = "kubernetes", feature = "cloudflare"))]
+pub mod report;

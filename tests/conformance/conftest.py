@@ -34,15 +34,32 @@ def plugin(request) -> Plugin:
     return request.param
 
 
-@pytest.fixture
-def any_provider(engine, plugin):
-    """The plugin of `plugin`, launched the way the engine launches it, handshaken and
-    configured."""
+def launched(engine, plugin: Plugin):
+    """`plugin` launched the way the engine launches it, handshaken and configured."""
     p = Provider(["--logtostderr", "-v=9", engine.address], package=plugin.package)
     p.stub.Handshake(provider_pb2.ProviderHandshakeRequest(engine_address=engine.address))
     p.configure(plugin.config)
     yield p
     p.stop()
+
+
+@pytest.fixture
+def any_provider(engine, plugin):
+    """The plugin of `plugin`, launched the way the engine launches it, handshaken and
+    configured."""
+    yield from launched(engine, plugin)
+
+
+@pytest.fixture(params=[p for p in PLUGINS if p.resource], ids=lambda plugin: plugin.package)
+def resource_plugin(request) -> Plugin:
+    """Each package that has a resource: the tests of Check run against each."""
+    return request.param
+
+
+@pytest.fixture
+def resource_provider(engine, resource_plugin):
+    """The plugin of `resource_plugin`, launched, handshaken and configured."""
+    yield from launched(engine, resource_plugin)
 
 
 @pytest.fixture
@@ -103,3 +120,37 @@ def pg_bridge(engine, pg_emulator):
     p.stop()
     assert CANARY_KEY not in p.stderr(), "the API key leaked into the provider's stderr"
     assert CANARY_KEY not in pg_emulator.stderr(), "the API key leaked into the emulator's log"
+
+
+# --- the oceanid package against the emulator's Kubernetes API ----------------------------------
+
+KUBE_TOKEN = "oceanid-emulator-kubernetes-token"  # the admin token the emulator's kubeconfig holds
+
+
+@pytest.fixture(scope="module")
+def kube_emulator(tmp_path_factory):
+    """An emulator that writes its kubeconfig (context `oceanid-emulator`, https with its CA)."""
+    e = Emulator(CANARY_KEY, postgres="none",
+                 kubeconfig_out=tmp_path_factory.mktemp("kube") / "kubeconfig")
+    yield e
+    e.stop()
+
+
+def oceanid_provider(engine, config: dict) -> Provider:
+    p = Provider(["--logtostderr", engine.address], package="oceanid")
+    p.stub.Handshake(provider_pb2.ProviderHandshakeRequest(engine_address=engine.address))
+    p.configure(config)
+    return p
+
+
+@pytest.fixture
+def oceanid(engine, kube_emulator):
+    """The oceanid plugin configured with the emulator's kubeconfig given as content (a
+    secret), the seeded cluster restored first."""
+    kube_emulator.reset()
+    kube_emulator.clear_faults()
+    p = oceanid_provider(engine, {"kubeconfig": secret(kube_emulator.kubeconfig.read_text())})
+    yield p
+    p.stop()
+    assert KUBE_TOKEN not in p.stderr(), "the kubeconfig's token leaked into the provider's stderr"
+    assert KUBE_TOKEN.encode() not in p.stdout_rest

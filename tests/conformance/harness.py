@@ -38,6 +38,8 @@ FW = "crunchybridge:index:FirewallRule"
 BINARIES = {
     "crunchybridge": ("OCEANID_PROVIDER_BIN", "pulumi-resource-crunchybridge",
                       "cargo build -p provider-crunchybridge"),
+    "oceanid": ("OCEANID_OCEANID_PROVIDER_BIN", "pulumi-resource-oceanid",
+                "cargo build -p provider-oceanid"),
     "oceanidtest": ("OCEANID_TEST_PROVIDER_BIN", "pulumi-resource-oceanidtest",
                     "cargo build -p oceanid-tests --bin pulumi-resource-oceanidtest"),
 }
@@ -60,10 +62,14 @@ class Plugin:
     """What the generic protocol tests need to know about one package on the layer."""
 
     package: str
-    resource: str  # a resource type token of the package
+    resource: str | None  # a resource type token of the package (None: functions only, so far)
     inputs: dict  # inputs that resource's Check accepts as they are
     text_input: str  # an input of that resource that takes any text, kept as given
     config: dict = field(default_factory=dict)  # a configuration Configure accepts
+    token: str = ""  # a token the schema must hold (the resource's, else a function's)
+
+    def schema_token(self) -> str:
+        return self.resource or self.token
 
     def binary(self) -> Path:
         return provider_binary(self.package)
@@ -74,6 +80,9 @@ PLUGINS = [
            "description", {"apiKey": {SIG: SECRET_SIG, "value": "cbkey_x"},
                            "apiUrl": "http://127.0.0.1:9"}),
     Plugin("oceanidtest", "oceanidtest:index:Echo", {"name": "echo-1"}, "text"),
+    # No resource until oceanid:cloudflare:SplitTunnelEntry; its config needs neither side.
+    Plugin("oceanid", None, {}, "", {"kubeContext": "oceanid-emulator"},
+           token="oceanid:kubernetes:getFluxHealth"),
 ]
 
 
@@ -143,7 +152,8 @@ class Provider:
                  clear_env_keys: bool = True, package: str = "crunchybridge") -> None:
         full_env = dict(os.environ)
         if clear_env_keys:
-            for k in ("CRUNCHYBRIDGE_API_KEY", "CB_API_KEY", "CRUNCHYBRIDGE_API_URL"):
+            for k in ("CRUNCHYBRIDGE_API_KEY", "CB_API_KEY", "CRUNCHYBRIDGE_API_URL", "KUBECONFIG",
+                      "CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_URL"):
                 full_env.pop(k, None)
         full_env.setdefault("RUST_LOG", "info")
         full_env.update(env or {})
@@ -295,12 +305,15 @@ def emulator_binary() -> Path:
 class Emulator:
     """A running oceanid-emulator process, and its REST and admin routes."""
 
-    def __init__(self, api_key: str, postgres: str = "none", provision_delay_ms: int = 50) -> None:
+    def __init__(self, api_key: str, postgres: str = "none", provision_delay_ms: int = 50,
+                 kubeconfig_out: Path | None = None) -> None:
         self.api_key = api_key
+        self.kubeconfig = kubeconfig_out
         self.stderr_file = tempfile.TemporaryFile()
+        extra = ["--kubeconfig-out", str(kubeconfig_out)] if kubeconfig_out else []
         self.proc = subprocess.Popen(
             [str(emulator_binary()), "--listen", "127.0.0.1:0", "--api-key", api_key,
-             "--postgres", postgres, "--provision-delay-ms", str(provision_delay_ms)],
+             "--postgres", postgres, "--provision-delay-ms", str(provision_delay_ms), *extra],
             stdout=subprocess.PIPE, stderr=self.stderr_file)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().decode().strip()
@@ -355,6 +368,20 @@ class Emulator:
         for r in self.rules(net):
             if r["rule"] in ("0.0.0.0/0", "::/0"):
                 self.api("DELETE", f"/networks/{net}/firewall-rules/{r['id']}")
+
+    # --- its Kubernetes API: objects as the test routes see them ---------------------------
+
+    def kube_object(self, kind: str, namespace: str | None, name: str) -> dict:
+        for o in self.state()["kubernetes"]["objects"]:
+            meta = o["metadata"]
+            if o["kind"] == kind and meta["name"] == name and meta.get("namespace") == namespace:
+                return o
+        raise KeyError(f"no {kind} {namespace}/{name} in the emulator's cluster")
+
+    def kube_put(self, obj: dict) -> None:
+        """Creates or replaces an object exactly as given, status and all."""
+        status, out = self._call("POST", "/__emulator/kubernetes/objects", obj, auth=False)
+        assert status < 300, out
 
     def stderr(self) -> str:
         self.stderr_file.seek(0)

@@ -51,7 +51,7 @@ def test_version_and_schema_subcommands(plugin):
     out = subprocess.run([str(plugin.binary()), "--version"], capture_output=True, check=True)
     assert out.stdout.decode().strip() == crate_version()
     schema = subprocess.run([str(plugin.binary()), "schema"], capture_output=True, check=True)
-    assert f'"{plugin.resource}"'.encode() in schema.stdout
+    assert f'"{plugin.schema_token()}"'.encode() in schema.stdout
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -69,7 +69,8 @@ def test_cancel_then_sigint_as_the_engine_shuts_down(engine, plugin):
     assert p.stop(cancel=False) == 0
 
 
-def test_large_messages_are_accepted(any_provider, plugin):
+def test_large_messages_are_accepted(resource_provider, resource_plugin):
+    any_provider, plugin = resource_provider, resource_plugin
     # Far beyond gRPC's 4 MB default: the engine allows 400 MB.
     big = "x" * (20 * 1024 * 1024)
     r = any_provider.check({**plugin.inputs, plugin.text_input: big}, type_token=plugin.resource)
@@ -77,7 +78,8 @@ def test_large_messages_are_accepted(any_provider, plugin):
     assert len(r.inputs[plugin.text_input]) == len(big)
 
 
-def test_unknown_resource_type_is_a_clear_error(any_provider, plugin):
+def test_unknown_resource_type_is_a_clear_error(resource_provider, resource_plugin):
+    any_provider, plugin = resource_provider, resource_plugin
     with pytest.raises(grpc.RpcError) as e:
         any_provider.check({}, type_token=f"{plugin.package}:index:Nope")
     assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -4,6 +4,7 @@ pub(crate) mod flux_health;
 pub(crate) mod nodes;
 pub(crate) mod preflight;
 pub(crate) mod verify_db;
+pub(crate) mod warp;
 
 use std::future::Future;
 

@@ -78,7 +78,7 @@ struct RawEnvelope {
 
 /// `errors` or `messages`: a list of `{code, message}` objects, taken leniently (a code sent as
 /// a string, a bare string instead of an object, `null` for none).
-fn infos(value: Value) -> Vec<ResponseInfo> {
+pub(super) fn infos(value: Value) -> Vec<ResponseInfo> {
     let Value::Array(items) = value else {
         return Vec::new();
     };

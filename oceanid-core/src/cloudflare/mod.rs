@@ -19,15 +19,26 @@
 //! # Ok::<(), oceanid_core::cloudflare::CloudflareError>(())
 //! ```
 
+mod api;
+mod client;
+mod client_error;
 mod dns;
 mod envelope;
 mod error;
 mod ids;
+mod private_access;
 mod split_tunnel;
+mod split_tunnel_key;
+mod split_tunnel_writer;
 mod teamnet;
 mod token;
 mod tunnels;
 
+pub use api::{CLOUDFLARE_BODY_LIMIT, CloudflareApi};
+pub use client::{
+    Cloudflare, CloudflareBuilder, DEFAULT_API_URL, DEFAULT_CALL_TIMEOUT, DEFAULT_PAGE_SIZE,
+};
+pub use client_error::ClientError;
 pub use dns::{DnsRecord, DnsRecordChange, Zone};
 pub use envelope::{Answer, CF_RAY, ResultInfo, decode, decode_list};
 pub use error::{
@@ -40,8 +51,16 @@ pub use ids::{
     RouteKind, TokenId, TokenKind, TunnelId, TunnelKind, VirtualNetworkId, VirtualNetworkKind,
     ZoneId, ZoneKind,
 };
+pub use private_access::{
+    PrivateAccessReport, SplitTunnelView, SplitTunnelViewEntry, split_tunnel, verify_private_access,
+};
 pub use split_tunnel::{
     DeviceProfile, MAX_DESCRIPTION_CHARS, Mode, SplitTunnelEntry, SplitTunnelTarget,
+};
+pub use split_tunnel_key::{DeclaredEntry, EntryKey, InvalidEntry, ProtectedCidrs};
+pub use split_tunnel_writer::{
+    DEFAULT_GATHER_WINDOW, Existing, ListId, MAX_CYCLES, SplitTunnelWriter, WriteError,
+    WriteOutcome, WriterStats,
 };
 pub use teamnet::{RouteChange, TunnelRoute, VirtualNetwork};
 pub use token::{ApiToken, TokenStatus, TokenVerification};

@@ -18,6 +18,7 @@ pub const MAX_DESCRIPTION_CHARS: usize = 100;
 
 /// Which list of a profile is in force.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Only the listed destinations go through WARP.

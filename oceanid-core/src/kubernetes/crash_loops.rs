@@ -12,6 +12,7 @@ pub const MESSAGE_TAIL_CHARS: usize = 200;
 
 /// One crash-looping container.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CrashLoop {
     /// The pod's namespace.

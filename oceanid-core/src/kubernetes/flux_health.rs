@@ -31,6 +31,7 @@ pub const FLUX_PART_OF_SELECTOR: &str = "app.kubernetes.io/part-of=flux";
 
 /// The Flux health report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FluxHealthReport {
     /// True when every check passed.
@@ -46,6 +47,7 @@ pub struct FluxHealthReport {
 
 /// One controller Deployment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ControllerStatus {
     /// The controller's name.
@@ -70,6 +72,7 @@ pub struct ControllerStatus {
 
 /// One Flux object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FluxObjectStatus {
     /// `GitRepository`, `Kustomization` or `HelmRelease`.

@@ -46,7 +46,6 @@ mod helm_storage;
 mod nodes;
 mod paging;
 mod preflight;
-mod report;
 mod routability;
 
 pub use self::cluster::{FixOutcome, Kubernetes, SCANNED_KINDS};
@@ -75,5 +74,6 @@ pub use self::preflight::{
     PreflightReport, RELEASE_NAME_ANNOTATION, RELEASE_NAMESPACE_ANNOTATION, Severity,
     preflight_report,
 };
-pub use self::report::{Check, failed};
 pub use self::routability::{NOT_GLOBAL, is_globally_routable, non_global_reason};
+use crate::report;
+pub use crate::report::{Check, failed};

@@ -31,6 +31,7 @@ const ROLE_LABEL_PREFIX: &str = "node-role.kubernetes.io/";
 
 /// Every node and its egress address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NodesReport {
     /// True when every node has an egress address.
@@ -43,6 +44,7 @@ pub struct NodesReport {
 
 /// One node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NodeReport {
     /// The node's name.
@@ -65,6 +67,7 @@ pub struct NodeReport {
 
 /// Which step of the egress rule chose the address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum EgressSource {
     /// The `oceanid.io/egress-ip` annotation.

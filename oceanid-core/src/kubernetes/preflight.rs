@@ -35,6 +35,7 @@ pub const FLUX_HELM_NAMESPACE_LABEL: &str = "helm.toolkit.fluxcd.io/namespace";
 
 /// Which object a finding or fix is about.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectRef {
     /// `apps/v1`, `v1`, …
@@ -75,6 +76,7 @@ pub struct ManagedObject {
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum Severity {
     /// Blocks the deployment (exit 1).
@@ -87,6 +89,7 @@ pub enum Severity {
 
 /// What kind of finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum FindingCategory {
     /// A Helm-managed object whose ownership metadata disagrees with its release.
@@ -105,6 +108,7 @@ pub enum FindingCategory {
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// How much it matters.
@@ -119,6 +123,7 @@ pub struct Finding {
 
 /// What a fix step does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum FixKind {
     /// Remove the `app.kubernetes.io/managed-by` label and both `meta.helm.sh/*` annotations.
@@ -129,6 +134,7 @@ pub enum FixKind {
 
 /// One step of the fix plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FixAction {
     /// What it does.
@@ -145,6 +151,7 @@ pub struct FixAction {
 
 /// The preflight report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PreflightReport {
     /// True when nothing blocks the deployment.
