@@ -79,7 +79,7 @@ export interface CheckAllowlistOutputArgs {
     /**
      * Whether a failed check fails the invocation (and so the deployment), with every failed check listed. Defaults to `false`: the report comes back with `ok: false`.
      */
-    failOnError?: pulumi.Input<boolean>;
+    failOnError?: pulumi.Input<boolean | undefined>;
     /**
      * The network whose ingress rules must let the addresses in.
      */

@@ -71,6 +71,7 @@ export class FirewallAllowlist extends pulumi.CustomResource {
      * @param opts A bag of options that control this resource's behavior.
      */
     constructor(name: string, args: FirewallAllowlistArgs, opts?: pulumi.CustomResourceOptions)
+    /** @internal */
     constructor(name: string, argsOrState?: FirewallAllowlistArgs | FirewallAllowlistState, opts?: pulumi.CustomResourceOptions)
     constructor(name: string, argsOrState?: FirewallAllowlistArgs | FirewallAllowlistState, opts?: pulumi.CustomResourceOptions) {
         let resourceInputs: pulumi.Inputs = {};
@@ -112,27 +113,27 @@ export interface FirewallAllowlistState {
     /**
      * Take over a rule that already holds exactly an entry's address but that this allowlist did not make (such as a rule added by hand). Off by default: such a rule is a conflict, and nothing changes.
      */
-    adoptExisting?: pulumi.Input<boolean>;
+    adoptExisting?: pulumi.Input<boolean | undefined>;
     /**
      * How many times the allowlist has been applied in full; part of every create's `Idempotency-Key`, so a retry of an unfinished run replays while a later run does not.
      */
-    applied?: pulumi.Input<number>;
+    applied?: pulumi.Input<number | undefined>;
     /**
      * The addresses to let in. Identical entries are merged; two entries for one address with different descriptions, or overlapping entries, are refused.
      */
-    entries?: pulumi.Input<pulumi.Input<inputs.AllowlistEntryArgs>[]>;
+    entries?: pulumi.Input<pulumi.Input<inputs.AllowlistEntryArgs>[] | undefined>;
     /**
      * The id of the Bridge network whose ingress rules the allowlist keeps. Changing it replaces the allowlist.
      */
-    networkId?: pulumi.Input<string>;
+    networkId?: pulumi.Input<string | undefined>;
     /**
      * The rules the allowlist owns, as Bridge holds them.
      */
-    rules?: pulumi.Input<pulumi.Input<inputs.AllowlistRuleArgs>[]>;
+    rules?: pulumi.Input<pulumi.Input<inputs.AllowlistRuleArgs>[] | undefined>;
     /**
      * CIDRs whose create had an unknown outcome (the answer was lost): a rule holding one of them is claimed on the next run rather than made again.
      */
-    unconfirmed?: pulumi.Input<pulumi.Input<string>[]>;
+    unconfirmed?: pulumi.Input<pulumi.Input<string>[] | undefined>;
 }
 
 /**
@@ -142,7 +143,7 @@ export interface FirewallAllowlistArgs {
     /**
      * Take over a rule that already holds exactly an entry's address but that this allowlist did not make (such as a rule added by hand). Off by default: such a rule is a conflict, and nothing changes.
      */
-    adoptExisting?: pulumi.Input<boolean>;
+    adoptExisting?: pulumi.Input<boolean | undefined>;
     /**
      * The addresses to let in. Identical entries are merged; two entries for one address with different descriptions, or overlapping entries, are refused.
      */

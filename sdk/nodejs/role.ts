@@ -119,7 +119,7 @@ export interface RoleState {
     /**
      * The certificate chain (PEM) of the cluster's team, which Crunchy Bridge publishes at `GET /teams/{teamId}.pem` and which the server's certificate chains to. Give it to the application with `uri` to connect with `sslmode=verify-full` (see README).
      */
-    caCertificate?: pulumi.Input<string>;
+    caCertificate?: pulumi.Input<string | undefined>;
     /**
      * The id of the cluster the role belongs to (e.g. a Cluster's `id`). Changing it replaces the role.
      */

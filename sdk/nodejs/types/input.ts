@@ -2,4 +2,66 @@
 
 import * as pulumi from "@pulumi/pulumi";
 
+/**
+ * One address the allowlist lets in.
+ */
+export interface AllowlistEntry {
+    /**
+     * An IPv4 or IPv6 address or CIDR, e.g. a node's egress address `203.0.113.7`; a bare address becomes a /32 (IPv4) or /128 (IPv6).
+     */
+    address: string;
+    /**
+     * A note for people reading the rule list, e.g. `srv712429 - K3s worker node`.
+     */
+    description?: string;
+}
 
+/**
+ * One address the allowlist lets in.
+ */
+export interface AllowlistEntryArgs {
+    /**
+     * An IPv4 or IPv6 address or CIDR, e.g. a node's egress address `203.0.113.7`; a bare address becomes a /32 (IPv4) or /128 (IPv6).
+     */
+    address: pulumi.Input<string>;
+    /**
+     * A note for people reading the rule list, e.g. `srv712429 - K3s worker node`.
+     */
+    description?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * One rule the allowlist owns.
+ */
+export interface AllowlistRule {
+    /**
+     * Its note.
+     */
+    description?: string;
+    /**
+     * The CIDR it allows.
+     */
+    rule: string;
+    /**
+     * The rule's id on Bridge.
+     */
+    ruleId: string;
+}
+
+/**
+ * One rule the allowlist owns.
+ */
+export interface AllowlistRuleArgs {
+    /**
+     * Its note.
+     */
+    description?: pulumi.Input<string | undefined>;
+    /**
+     * The CIDR it allows.
+     */
+    rule: pulumi.Input<string>;
+    /**
+     * The rule's id on Bridge.
+     */
+    ruleId: pulumi.Input<string>;
+}
