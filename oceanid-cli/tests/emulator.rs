@@ -281,3 +281,25 @@ async fn could_not_check_is_exit_2() {
     assert!(err.contains("list") && err.contains("secrets"), "{err}");
     assert_exit(&oceanid(&["--kubeconfig", path, "nodes"]).await, 1);
 }
+
+#[tokio::test]
+async fn one_list_call_per_kind_and_no_get_per_object() {
+    let cluster = Cluster::start().await;
+    assert_exit(&cluster.oceanid(&["flux-health"]).await, 0);
+    assert_exit(&cluster.oceanid(&["preflight"]).await, 0);
+    let requests = cluster.emu.state()["kubernetes"]["requests"].clone();
+    let requests = requests.as_object().expect("request counts");
+    assert!(!requests.is_empty());
+    for (route, count) in requests {
+        assert!(route.starts_with("GET "), "{route}: nothing but reads");
+        // Each command lists a kind once: two commands, at most two calls per route.
+        assert!(count.as_u64() <= Some(2), "{route}: {count} calls");
+        // A list path ends with the kind's plural, never an object's name.
+        let last = route.rsplit('/').next().unwrap_or_default();
+        assert!(
+            last.ends_with('s') || route == "GET /api" || route == "GET /apis",
+            "{route}: a GET per object"
+        );
+    }
+    assert_eq!(requests["GET /apis/apps/v1/deployments"], 2, "{requests:?}");
+}

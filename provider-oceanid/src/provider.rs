@@ -50,7 +50,7 @@ impl Package for Oceanid {
                 "nodejs": {
                     "packageName": "@oceanid/oceanid",
                     "packageDescription": "oceanid for Pulumi: Kubernetes nodes, Flux health and Helm preflight checks a stack can gate on; Cloudflare split tunnels.",
-                    "dependencies": { "@pulumi/pulumi": "~3.248.0" },
+                    "dependencies": { "@pulumi/pulumi": "^3.142.0" },
                 }
             }
         })

@@ -27,6 +27,7 @@ mod kinds;
 pub(crate) mod kubeconfig;
 mod merge_patch;
 mod openapi;
+mod request_count;
 mod routes;
 pub(crate) mod seed;
 mod selectors;
@@ -47,6 +48,8 @@ pub(crate) struct KubernetesApi {
     token: String,
     size: SeedSize,
     objects: Mutex<store::ObjectStore>,
+    /// Requests received per `METHOD path`, since start or the last reset.
+    requests: request_count::RequestCounts,
 }
 
 impl KubernetesApi {
@@ -56,6 +59,7 @@ impl KubernetesApi {
             token,
             size,
             objects: Mutex::new(Self::seeded(size)),
+            requests: request_count::RequestCounts::default(),
         }
     }
 
@@ -83,15 +87,18 @@ impl KubernetesApi {
     /// Back to the seed.
     pub(crate) fn reset(&self) {
         *self.objects() = Self::seeded(self.size);
+        self.requests.clear();
     }
 
-    /// Every object and the cluster's resourceVersion, for `/__emulator/state`.
+    /// Every object, the cluster's resourceVersion and the requests per route, for
+    /// `/__emulator/state`.
     pub(crate) fn dump(&self) -> Value {
         let objects = self.objects();
         json!({
             "resourceVersion": objects.revision().to_string(),
             "count": objects.len(),
             "objects": objects.dump(),
+            "requests": self.requests.snapshot(),
         })
     }
 }
@@ -108,7 +115,8 @@ pub(crate) fn router(app: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/openapi/v3/{*rest}", get(openapi::group_version))
         .layer(from_fn(faults::delay))
         .layer(from_fn_with_state(app.clone(), access::authenticate))
-        .layer(from_fn_with_state(app.faults.clone(), faults::inject));
+        .layer(from_fn_with_state(app.faults.clone(), faults::inject))
+        .layer(from_fn_with_state(app.clone(), request_count::count));
     Router::new()
         .route("/version", get(discovery::version))
         .route("/version/", get(discovery::version))
