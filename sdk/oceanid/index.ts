@@ -9,11 +9,13 @@ export * from "./provider";
 import { Provider } from "./provider";
 
 // Export sub-modules:
+import * as cloudflare from "./cloudflare";
 import * as config from "./config";
 import * as kubernetes from "./kubernetes";
 import * as types from "./types";
 
 export {
+    cloudflare,
     config,
     kubernetes,
     types,

@@ -253,3 +253,25 @@ export interface ObjectRef {
      */
     plural: string;
 }
+
+/**
+ * One entry of [`SplitTunnelView`].
+ */
+export interface SplitTunnelViewEntry {
+    /**
+     * The address, for an address entry.
+     */
+    address: string;
+    /**
+     * The description.
+     */
+    description: string;
+    /**
+     * The host, for a host entry.
+     */
+    host: string;
+    /**
+     * Whether it overlaps a protected network (then oceanid never changes it).
+     */
+    protected: boolean;
+}

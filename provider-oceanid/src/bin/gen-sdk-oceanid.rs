@@ -1,8 +1,8 @@
-//! `gen-sdk`: writes the TypeScript SDK of the `oceanid` package (`@oceanid/oceanid`) from the
+//! `gen-sdk-oceanid`: writes the TypeScript SDK of the `oceanid` package (`@oceanid/oceanid`) from the
 //! provider's package schema; functions land in modules (`oceanid.kubernetes.getNodes`).
 //!
 //! ```text
-//! cargo run -p provider-oceanid --bin gen-sdk [-- [--check] [OUT_DIR]]
+//! cargo run -p provider-oceanid --bin gen-sdk-oceanid [-- [--check] [OUT_DIR]]
 //! ```
 //! `OUT_DIR` defaults to the repository's `sdk/oceanid`. Files whose contents change are
 //! rewritten, generated files that no longer belong are removed; `package-lock.json`,
@@ -27,6 +27,6 @@ fn main() -> ExitCode {
     sdk_nodejs::run_command(
         &schema,
         &default_out,
-        "cargo run -p provider-oceanid --bin gen-sdk",
+        "cargo run -p provider-oceanid --bin gen-sdk-oceanid",
     )
 }
