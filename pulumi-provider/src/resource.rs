@@ -1,5 +1,5 @@
 //! The typed resource trait: a resource is a type with plain `Args`/`State` structs and a
-//! handful of async methods. The adapter ([`crate::adapter`]) does everything
+//! handful of async methods. The adapter (`adapter`) does everything
 //! about the protocol around it.
 
 use std::fmt;

@@ -4,7 +4,7 @@ use reqwest::{Method, Url};
 use serde::Serialize;
 
 /// A request being prepared: method, URL, optional JSON body, idempotency key, accepted media
-/// type and body limit. Send it with [`Executor::send`].
+/// type and body limit. Send it with [`Executor::send`](super::Executor::send).
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct Request {

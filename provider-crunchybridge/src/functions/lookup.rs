@@ -62,7 +62,7 @@ pub fn lookup(id: Option<String>, name: Option<String>) -> Lookup {
     }
 }
 
-/// `name (id)` for up to [`SHOWN`] objects, then how many more.
+/// `name (id)` for up to `SHOWN` objects, then how many more.
 pub fn candidates<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let all: Vec<(&str, &str)> = items.into_iter().collect();
     if all.is_empty() {

@@ -2,7 +2,7 @@
 //! list, touching only the rules the allowlist owns.
 //!
 //! Every operation reads the network's rules once, plans with
-//! [`oceanid_core::allowlist::plan`], applies the plan ([`apply`]: deletes first, then the
+//! [`oceanid_core::allowlist::plan`], applies the plan (`apply`: deletes first, then the
 //! creates and description patches in parallel) and verifies the result with one list
 //! read-back. A partial failure is init-failed with what exists, so the next `up` finishes the
 //! job; a create whose outcome was unknown is remembered (`unconfirmed`) and its rule claimed

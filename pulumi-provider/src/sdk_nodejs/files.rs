@@ -38,7 +38,7 @@ pub struct WriteReport {
     pub removed: Vec<String>,
 }
 
-/// Compares `dir` with `files` (from [`generate`]): missing and differing files, and files
+/// Compares `dir` with `files` (from [`super::generate`]): missing and differing files, and files
 /// that carry the generated header but are no longer generated. Never looks into
 /// [`PRESERVED`] paths.
 ///

@@ -24,7 +24,7 @@ pub fn create_key(urn: &str) -> IdempotencyKey {
 }
 
 /// The key after `previous` in a resource's chain, once `previous` is known to be spent:
-/// `reason` is the id of the deleted cluster it replayed, or [`AFTER_PROBE`].
+/// `reason` is the id of the deleted cluster it replayed, or `AFTER_PROBE`.
 pub fn next_create_key(previous: &IdempotencyKey, reason: &str) -> IdempotencyKey {
     let name = format!("{previous}\nafter {reason}");
     IdempotencyKey::from(Uuid::new_v5(&CREATE_KEY_NAMESPACE, name.as_bytes()))
