@@ -188,21 +188,16 @@ impl Emulator {
     /// throwaway PostgreSQL cannot start (its message says when the binaries are missing and how
     /// to install them), [`EmulatorError::ExternalPostgres`] when the URL's server cannot be used.
     pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
-        if config.api_key.is_empty() || !config.api_key.bytes().all(|b| b.is_ascii_graphic()) {
+        if !is_bearer_token(&config.api_key) {
             return Err(EmulatorError::InvalidApiKey);
         }
-        if config.kubernetes_token.is_empty()
-            || !config
-                .kubernetes_token
-                .bytes()
-                .all(|b| b.is_ascii_graphic())
-        {
+        if !is_bearer_token(&config.kubernetes_token) {
             return Err(EmulatorError::InvalidKubernetesToken);
         }
         if config
             .cloudflare_token
-            .as_ref()
-            .is_some_and(|t| t.is_empty() || !t.bytes().all(|b| b.is_ascii_graphic()))
+            .as_deref()
+            .is_some_and(|t| !is_bearer_token(t))
         {
             return Err(EmulatorError::InvalidCloudflareToken);
         }
@@ -376,4 +371,10 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         self.shutdown.cancel();
     }
+}
+
+/// Whether `token` can travel in an `Authorization: Bearer` header as given: non-empty
+/// printable ASCII without spaces.
+fn is_bearer_token(token: &str) -> bool {
+    !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic())
 }
