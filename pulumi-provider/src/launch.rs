@@ -80,6 +80,10 @@ pub(crate) async fn serve<P: Package>(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let port = listener.local_addr()?.port();
+    // The handlers are installed before the port line: once the engine knows the port it may
+    // signal at any moment, and a SIGTERM that arrived before the shutdown future's first poll
+    // would otherwise kill the process with the default action (exit -15, nothing cancelled).
+    let signals = ShutdownSignals::install();
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{port}")?;
@@ -96,7 +100,7 @@ pub(crate) async fn serve<P: Package>(
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
     let shutdown_cancel = cancel.clone();
     let shutdown = async move {
-        wait_for_signal().await;
+        signals.recv().await;
         tracing::info!("shutting down: cancelling in-flight operations");
         shutdown_cancel.cancel();
     };
@@ -112,20 +116,49 @@ pub(crate) async fn serve<P: Package>(
         .map_err(std::io::Error::other)
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) {
-        (Ok(mut int), Ok(mut term)) => {
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
+/// SIGINT and SIGTERM, listened for from the moment [`ShutdownSignals::install`] returns.
+enum ShutdownSignals {
+    /// Both handlers installed.
+    Unix {
+        interrupt: tokio::signal::unix::Signal,
+        terminate: tokio::signal::unix::Signal,
+    },
+    /// Installing them failed (no signal driver): fall back to Ctrl-C.
+    CtrlC,
+}
+
+impl ShutdownSignals {
+    fn install() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(interrupt), Ok(terminate)) => Self::Unix {
+                interrupt,
+                terminate,
+            },
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!("signal handlers not installed ({e}): stopping on Ctrl-C only");
+                Self::CtrlC
             }
         }
-        _ => {
-            let _ = tokio::signal::ctrl_c().await;
+    }
+
+    async fn recv(self) {
+        match self {
+            Self::Unix {
+                mut interrupt,
+                mut terminate,
+            } => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Self::CtrlC => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
     }
 }

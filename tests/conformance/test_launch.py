@@ -61,6 +61,16 @@ def test_stops_cleanly_on_signals(engine, plugin, sig):
     assert p.stop(cancel=False, sig=sig) == 0
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_right_after_the_port_line_stops_cleanly(engine, plugin, sig):
+    # The engine may signal as soon as it has read the port: the handlers must already be
+    # installed then (a signal before them kills the process with the default action, -sig).
+    # Twenty launches, since the window was a few scheduler ticks wide.
+    for _ in range(20):
+        p = Provider([engine.address], package=plugin.package)
+        assert p.stop(cancel=False, sig=sig) == 0, p.stderr()
+
+
 def test_cancel_then_sigint_as_the_engine_shuts_down(engine, plugin):
     p = Provider([engine.address], package=plugin.package)
     p.stub.Cancel(empty_pb2.Empty())
