@@ -92,7 +92,10 @@ async fn run() -> anyhow::Result<()> {
             ("apiUrl", s(emulator.base_url())),
         ]))
         .await?;
+    let mut took = Vec::new();
+    let stage_started = Instant::now();
     oceanid_cloud::run(crunchybridge.driver(), &bridge).await?;
+    took.push(stage_started.elapsed());
 
     stage(
         "stage 2: Kubernetes -> the database firewall (getNodes, FirewallAllowlist, checkAllowlist)",
@@ -116,6 +119,7 @@ async fn run() -> anyhow::Result<()> {
             ("protectedSplitTunnelAddresses", Value::Array(protected)),
         ]))
         .await?;
+    let stage_started = Instant::now();
     let cluster_side = crunchybridge.driver().for_project("oceanid-cluster");
     kubernetes_allowlist::run(&ClusterSide {
         crunchybridge: &cluster_side,
@@ -125,8 +129,10 @@ async fn run() -> anyhow::Result<()> {
         network: NetworkId::new(emulator.seed().network_id),
     })
     .await?;
+    took.push(stage_started.elapsed());
 
     stage("stage 3: Cloudflare WARP split-tunnel entries (pulumi-resource-oceanid)");
+    let stage_started = Instant::now();
     let other_team = Cloudflare::builder()
         .token(ApiToken::new(CLOUDFLARE_TOKEN))
         .account(AccountId::new(cloudflare_seed.account_id))
@@ -139,14 +145,19 @@ async fn run() -> anyhow::Result<()> {
         admin: &admin,
     })
     .await?;
+    took.push(stage_started.elapsed());
 
     heading("shutdown: Cancel, then SIGINT, as the engine does");
     crunchybridge.shut_down().await?;
     oceanid.shut_down().await?;
     emulator.shutdown().await;
     println!(
-        "\nwalkthrough passed in {:.1} s: 3 stages, {} engine log lines; every resource read back from the emulator and PostgreSQL.",
+        "\nwalkthrough passed in {:.1} s (stages {}): {} engine log lines; every resource read back from the emulator and PostgreSQL.",
         started.elapsed().as_secs_f64(),
+        took.iter()
+            .map(|d| format!("{:.1} s", d.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(", "),
         engine.len()
     );
     Ok(())
