@@ -247,7 +247,8 @@ async fn planned_change(
             )
         })
         .collect();
-    let plan = allowlist::plan(&PlanInput::new(&desired, &current, owned))
+    let adopt = plain_json(inputs, "adoptExisting")? == json!(true);
+    let plan = allowlist::plan(&PlanInput::new(&desired, &current, owned).adopt_existing(adopt))
         .map_err(|e| anyhow!("the entries cannot be planned: {e:?}"))?;
     for c in &plan.creates {
         println!(
@@ -319,7 +320,23 @@ async fn roll_out(
             &news,
         )
         .await?;
-    println!("  ~ {NAME}: Diff -> {planned}; the provider will:");
+    println!("  ~ {NAME}: Diff -> {planned}");
+    let old_entries = plain_json(&allowlist.inputs, "entries")?;
+    let new_entries = plain_json(&news, "entries")?;
+    let listed = |v: &serde_json::Value| v.as_array().cloned().unwrap_or_default();
+    for e in listed(&new_entries) {
+        if !listed(&old_entries).contains(&e) {
+            println!("      entries: + {e}");
+        }
+    }
+    for e in listed(&old_entries) {
+        if !listed(&new_entries).contains(&e) {
+            println!("      entries: - {e}");
+        }
+    }
+    println!(
+        "    what up will do (oceanid-core's planner over the rules read back, as the provider runs it):"
+    );
     let owned = owned_ids(&allowlist.state)?;
     let plan = planned_change(side, &news, &owned).await?;
     heading(&format!("pulumi up ({step})"));
