@@ -77,15 +77,22 @@ impl Engine for EngineLog {
 /// this executable (where `cargo build` puts both).
 ///
 /// # Errors
-/// When the flag has no value, or the binary is not there (saying how to build it).
+/// When the flag has no value, or the binary is not there (saying how to build it). Checked
+/// before anything starts.
 pub fn plugin_path(flag: &str, name: &str, package: &str) -> anyhow::Result<PathBuf> {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == flag {
-            return args
+            let given = args
                 .next()
                 .map(PathBuf::from)
-                .ok_or_else(|| anyhow!("{flag} needs a path"));
+                .ok_or_else(|| anyhow!("{flag} needs a path"))?;
+            ensure!(
+                given.is_file(),
+                "{flag} {}: no such file; build it with `cargo build -p {package}` (it lands in target/debug/{name})",
+                given.display()
+            );
+            return Ok(given);
         }
     }
     let exe = std::env::current_exe()?;
