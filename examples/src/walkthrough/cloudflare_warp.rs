@@ -1,7 +1,8 @@
 //! Stage 3 (issue 13): the operators' WARP split-tunnel entries as
 //! `oceanid:cloudflare:SplitTunnelEntry` resources next to the two entries another team owns
 //! (protected: `172.20.0.0/16`, `172.21.0.0/16`). `verifyPrivateAccess` before and after; the
-//! hand-made entries refused, then adopted; a description updated; an entry overlapping a
+//! hand-made entries refused, then one imported (Read by id alone, no diff against the
+//! declaration) and one adopted; a description updated; an entry overlapping a
 //! protected CIDR refused; a foreign read-modify-write writer running during an `up`; destroy.
 //! The protected entries are compared byte for byte, and in place, after every write.
 
@@ -308,24 +309,58 @@ pub async fn run(side: &WarpSide<'_>) -> anyhow::Result<()> {
         "only the missing GPU node entry can be created; the hand-made ones are not ours"
     );
     ensure_protected(&protected, side.emulator, "up")?;
-    println!(
-        "    (the operators set `adoptExisting: true` on pods and services, and run up again)"
+    let (pods, pods_address, pods_description) = OPERATORS[0];
+    let pods_id = format!(
+        "{}/default/include/{pods_address}",
+        side.cloudflare.account()
     );
-    let adopt: Vec<(String, PropertyMap)> = OPERATORS[..2]
-        .iter()
-        .map(|(name, address, description)| {
-            (
-                (*name).to_owned(),
-                entry_inputs("address", address, description, true),
-            )
-        })
-        .collect();
+    println!("    (the operators import pods, the command the refusal printed:)");
+    println!("    $ pulumi import {ENTRY} {pods} {pods_id}");
+    let (id, state, read_inputs) = d
+        .read(
+            ENTRY,
+            pods,
+            &pods_id,
+            &PropertyMap::new(),
+            &PropertyMap::new(),
+        )
+        .await?;
+    ensure!(
+        id == pods_id,
+        "import of {pods_id} found nothing (id {id:?})"
+    );
+    println!("  = {pods} imported: {}", show_map(&state));
+    // The declaration `pulumi import` generates: the inputs Read returned, account included.
+    let mut generated = entry_inputs("address", pods_address, pods_description, false);
+    generated.insert("accountId".into(), s(side.cloudflare.account().as_str()));
+    let declared = d.check(ENTRY, pods, generated).await?;
+    let drift = d
+        .diff(ENTRY, pods, &id, &state, &read_inputs, &declared)
+        .await?;
+    println!("    the declaration pulumi import generates, against what was imported: {drift}");
+    ensure!(
+        drift.is_empty(),
+        "an import must match the declaration: {drift}"
+    );
+    tracked.push(Tracked {
+        ty: ENTRY,
+        name: pods.to_owned(),
+        id,
+        inputs: declared,
+        state,
+    });
+    println!("    (and set `adoptExisting: true` on services, and run up again)");
+    let (name, address, description) = OPERATORS[1];
+    let adopt = [(
+        name.to_owned(),
+        entry_inputs("address", address, description, true),
+    )];
     for outcome in create_all(d, &adopt).await? {
         let t = outcome.map_err(|e| anyhow!("adoption refused: {e}"))?;
         println!("  + {} adopted, id {}", t.name, t.id);
         tracked.push(t);
     }
-    let list = ensure_protected(&protected, side.emulator, "the adoption")?;
+    let list = ensure_protected(&protected, side.emulator, "the import and the adoption")?;
     print_list(&list);
     for (_, address, _) in OPERATORS {
         ensure!(has(&list, address), "{address} is not in the list");
