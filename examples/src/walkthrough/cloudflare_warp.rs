@@ -522,12 +522,20 @@ pub async fn run(side: &WarpSide<'_>) -> anyhow::Result<()> {
     heading("pulumi refresh (WARP): is every entry of ours still there?");
     let mut gone = Vec::new();
     for t in &mut tracked {
-        let (id, state, _) = d.read(ENTRY, &t.name, &t.id, &t.state, &t.inputs).await?;
+        let (id, state, read_inputs) = d.read(ENTRY, &t.name, &t.id, &t.state, &t.inputs).await?;
         if id.is_empty() {
             println!("    {:<16} GONE (refresh drops it from the state)", t.name);
             gone.push(t.name.clone());
         } else {
-            println!("    {:<16} present: {}", t.name, show_map(&state));
+            let drift = d
+                .diff(ENTRY, &t.name, &id, &state, &read_inputs, &t.inputs)
+                .await?;
+            println!("    {:<16} present, {drift}: {}", t.name, show_map(&state));
+            ensure!(
+                drift.is_empty(),
+                "refresh found drift in {}: {drift}",
+                t.name
+            );
             t.state = state;
         }
     }
