@@ -455,8 +455,12 @@ impl<R: Resource> ErasedResource<R::Client> for ResourceAdapter<R> {
         };
         let properties = self.encode_outputs(Self::to_json(&state)?, &secret);
         let inputs = if req_inputs.is_empty() {
-            // Import: every input the object implies.
-            self.inputs_from_state(&properties, &secret)
+            // Import: every input the object implies, less what the configuration supplies.
+            let mut inputs = self.inputs_from_state(&properties, &secret);
+            for name in self.resource.omitted_on_import(&cx, &state) {
+                inputs.remove(name);
+            }
+            inputs
         } else {
             // Refresh: the inputs the program set, updated from what the cloud holds; an
             // optional input the program left out stays out.

@@ -169,6 +169,21 @@ pub trait Resource: Send + Sync + 'static {
         prior: Option<Self::State>,
     ) -> Result<Option<Self::State>, ResourceError>;
 
+    /// The inputs (by their schema name, e.g. `accountId`) that an import leaves out of the
+    /// recorded inputs although the state holds them: values the provider's configuration
+    /// supplies anyway. `pulumi import` writes the recorded inputs into the generated program,
+    /// and a program that leaves such an input to the configuration must not plan a
+    /// replacement over it. Called only on import, after [`Resource::read`] found the object.
+    /// Default: none.
+    fn omitted_on_import(
+        &self,
+        cx: &Context<Self::Client>,
+        state: &Self::State,
+    ) -> Vec<&'static str> {
+        let _ = (cx, state);
+        Vec::new()
+    }
+
     /// Updates the object in place to match `news`.
     async fn update(
         &self,

@@ -153,6 +153,16 @@ def test_entry_import_reads_by_id_alone(cf, cf_emulator):
     props = from_struct(imported.properties)
     assert props["address"] == "10.42.0.0/16"
     assert props["mode"] == "include"
+    # The account is the provider's default: a program that leaves `accountId` to
+    # `cloudflareAccountId` imports without planning a replacement.
+    inputs = from_struct(imported.inputs)
+    assert "accountId" not in inputs
+    news = cf.checked({"address": "10.42.0.0/16", "description": props["description"]}, ENTRY)
+    d = cf.diff(props, news, old_inputs=inputs, type_token=ENTRY)
+    assert list(d.replaces) == [] and list(d.diffs) == [], d
+    # A program that states the same account explicitly plans no change either.
+    d = cf.diff(props, {**news, "accountId": account}, old_inputs=inputs, type_token=ENTRY)
+    assert list(d.replaces) == [] and list(d.diffs) == [], d
 
 
 def test_entry_existing_not_ours_names_the_import_command(cf, cf_emulator):

@@ -240,6 +240,21 @@ impl Resource for SplitTunnelEntry {
         }))
     }
 
+    /// The account, when it is the provider's `cloudflareAccountId`: a program that leaves
+    /// `accountId` to the configuration then imports without planning a replacement, and one
+    /// that states it compares equal with the state.
+    fn omitted_on_import(
+        &self,
+        cx: &Context<Clients>,
+        state: &SplitTunnelEntryArgs,
+    ) -> Vec<&'static str> {
+        let default = writer(cx, None).map(|w| w.client().account().clone());
+        match (default, &state.account_id) {
+            (Ok(default), Some(account)) if default.as_str() == account => vec!["accountId"],
+            _ => Vec::new(),
+        }
+    }
+
     async fn update(
         &self,
         cx: &Context<Clients>,
