@@ -157,7 +157,7 @@ describe("getSplitTunnel", () => {
 
     test("the Output form sends the policy id", async () => {
         const view = oceanid.cloudflare.getSplitTunnelOutput({ policyId: pulumi.output("policy-7") });
-        assert.equal(await valueOf(view.policyId), "policy-7");
+        assert.equal(await valueOf(view.apply((v) => v.policyId)), "policy-7");
         const calls = rec.calls(SPLIT);
         assert.deepEqual(calls[calls.length - 1].inputs, { policyId: "policy-7" });
     });
