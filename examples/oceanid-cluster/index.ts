@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as crunchybridge from "@oceanid/crunchybridge";
 import * as oceanid from "@oceanid/oceanid";
+import { nodeEgressEntries } from "./nodeEgress";
 
 const config = new pulumi.Config();
 
@@ -18,24 +19,7 @@ const networkId = config.require("networkId");
 // other nodes' rules; it is reported below instead.
 const nodes = oceanid.kubernetes.getNodesOutput().nodes;
 
-/** A node whose egress address is known, with the rule description the operators use. */
-interface NodeEgress {
-    name: string;
-    address: string;
-    description: string;
-}
-
-const nodeEgress = nodes.apply((ns): NodeEgress[] =>
-    ns.flatMap((n) =>
-        n.egressAddress
-            ? [{
-                name: n.name,
-                address: n.egressAddress,
-                description: `${n.name} - K3s ${n.roles.includes("control-plane") ? "control-plane" : "worker"} node`,
-            }]
-            : [],
-    ),
-);
+const nodeEgress = nodes.apply(nodeEgressEntries);
 
 // The network's ingress rules for the nodes, kept equal to the nodes with an egress address.
 // Only rules it owns change; `adoptExisting` takes over the rules the operators added by hand

@@ -4,6 +4,7 @@
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { nodeEgressEntries } from "../nodeEgress";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const PROTECTED = ["172.20.0.0/16", "172.21.0.0/16"];
@@ -179,4 +180,12 @@ test("verifyPrivateAccess gates on the three addresses with failOnError, through
     const lines = await valueOf(program.privateAccessChecks);
     assert.equal(lines[0], "ok split tunnel mode: Include");
     assert.equal(lines.length, 4);
+});
+
+test("with no node egress address known the program stops rather than empty the allowlist", () => {
+    assert.throws(
+        () => nodeEgressEntries([NODES[0]]),
+        /none of the cluster's 1 node\(s\) has a known egress address, so the database firewall would lose every node rule; check that oceanid:kubeconfig points at/,
+    );
+    assert.deepEqual(nodeEgressEntries(NODES).map((n) => n.name), ["srv712429", "srv712695"]);
 });
