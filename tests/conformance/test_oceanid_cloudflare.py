@@ -232,8 +232,12 @@ def new_entry_inputs(n: int) -> dict:
 def test_fifty_parallel_operations_lose_nothing_fifty_rounds(cf, cf_emulator):
     """Like one `pulumi up` per round: 50 SplitTunnelEntry Create/Update/Delete calls in
     parallel to one provider process; after each round the list holds exactly the declared
-    entries, and every foreign entry byte-identical and in its order."""
+    entries, and every foreign entry byte-identical and in its order. Every fifth round another
+    team's tool read-modify-writes the list through the API first (adds an entry, edits one):
+    its changes between our operations are kept too."""
     rng = random.Random(13)
+    account = cf_emulator.state()["cloudflare"]["account_id"]
+    include_path = f"/client/v4/accounts/{account}/devices/policy/include"
     foreign = include_list(cf_emulator)
     foreign_keys = {entry_key(e) for e in foreign}
     live: dict[str, dict] = {}  # name -> {"id", "inputs", "state"}
@@ -261,6 +265,17 @@ def test_fifty_parallel_operations_lose_nothing_fifty_rounds(cf, cf_emulator):
 
     with ThreadPoolExecutor(max_workers=OPS_PER_ROUND) as pool:
         for rnd in range(ROUNDS):
+            if rnd % 5 == 4:
+                listing = cf_emulator.api("GET", include_path)["result"]
+                for e in listing:
+                    if e.get("address") == "10.43.0.0/16":
+                        e["description"] = f"K3s services (edited before round {rnd})"
+                listing.append({"address": f"10.250.{rnd}.0/24", "description": f"other team {rnd}"})
+                cf_emulator.api("PUT", include_path, listing)
+                ours_keys = {entry_key(r["state"]) for r in live.values()}
+                foreign = [e for e in include_list(cf_emulator) if entry_key(e) not in ours_keys]
+                foreign_keys = {entry_key(e) for e in foreign}
+                assert f"10.250.{rnd}.0/24" in foreign_keys
             names = list(live)
             rng.shuffle(names)
             n_update = rng.randint(10, 20) if names else 0
@@ -300,6 +315,9 @@ def test_fifty_parallel_operations_lose_nothing_fifty_rounds(cf, cf_emulator):
                 key = entry_key(r["state"])
                 assert r["id"].endswith(f"/default/include/{key}"), r["id"]
 
+    others = [e["address"] for e in include_list(cf_emulator)
+              if e["description"].startswith("other team")]
+    assert others == [f"10.250.{r}.0/24" for r in range(4, ROUNDS, 5)], others
     total = sum(seconds_per_round)
     print(f"{ROUNDS} rounds of {OPS_PER_ROUND} parallel operations through one provider: "
           f"{total:.1f} s; PUTs per round min {min(puts_per_round)} / median "
