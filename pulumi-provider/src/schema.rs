@@ -385,18 +385,46 @@ impl Converter<'_> {
     }
 }
 
-/// Joins the lines of a paragraph (doc comments wrap at ~100 columns) and keeps blank
-/// lines between paragraphs.
+/// Joins the lines of a paragraph (doc comments wrap at ~100 columns), keeps blank lines
+/// between paragraphs, and turns rustdoc's intra-doc links (`` [`SplitTunnelView`] ``), which
+/// mean nothing outside rustdoc, into plain code spans.
 pub fn tidy_description(text: &str) -> String {
     text.split("\n\n")
         .map(|para| {
-            para.split('\n')
+            let joined = para
+                .split('\n')
                 .map(str::trim)
                 .collect::<Vec<_>>()
-                .join(" ")
+                .join(" ");
+            without_intra_doc_links(&joined)
         })
         .collect::<Vec<_>>()
         .join("\n\n")
+}
+
+/// `` [`Name`] `` becomes `` `Name` ``; a Markdown link (`` [`name`](url) ``, `` [`a`][b] ``)
+/// is kept.
+fn without_intra_doc_links(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("[`") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after[1..].find('`').map(|i| i + 1) else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let tail = &after[end + 1..];
+        if tail.starts_with(']') && !tail[1..].starts_with(['(', '[']) {
+            out.push_str(&after[..=end]);
+            rest = &tail[1..];
+        } else {
+            out.push('[');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -442,6 +470,23 @@ mod tests {
     struct Nested {
         /// A name.
         name: String,
+    }
+
+    #[test]
+    fn intra_doc_links_become_code_spans() {
+        assert_eq!(
+            tidy_description("One entry of [`SplitTunnelView`].\nAt most\n[`MAX`] characters."),
+            "One entry of `SplitTunnelView`. At most `MAX` characters."
+        );
+        // Markdown links, unclosed spans and plain brackets are left alone.
+        for kept in [
+            "see [`docs`](https://example.com) and [`a`][b]",
+            "a [`dangling span",
+            "[`a` b] and [x]",
+            "`x` [`",
+        ] {
+            assert_eq!(tidy_description(kept), kept);
+        }
     }
 
     #[test]

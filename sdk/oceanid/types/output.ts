@@ -75,7 +75,7 @@ export interface CrashLoop {
      */
     lastExitCode?: number;
     /**
-     * The end of the last termination's message (at most [`MESSAGE_TAIL_CHARS`] characters).
+     * The end of the last termination's message (at most `MESSAGE_TAIL_CHARS` characters).
      */
     lastMessage?: string;
     /**
@@ -255,7 +255,7 @@ export interface ObjectRef {
 }
 
 /**
- * One entry of [`SplitTunnelView`].
+ * One entry of `SplitTunnelView`.
  */
 export interface SplitTunnelViewEntry {
     /**
