@@ -210,12 +210,15 @@ impl Converter<'_> {
         let description = self
             .text(schema, "description")
             .map(|d| tidy_description(&d));
-        let required = self.strings(schema, "required");
+        let mut required = self.strings(schema, "required");
         let mut properties = Vec::new();
         if let Some(props) = schema.get("properties").and_then(Json::as_object) {
             for (name, prop) in props {
                 properties.push(self.property(name, prop));
             }
+            // A value that may be null (an `Option` serialized as `null`) reaches Pulumi as an
+            // absent property, so it is not required: the SDK types it `name?: T`.
+            required.retain(|name| props.get(name).is_none_or(|p| !self.admits_null(p)));
         }
         properties.sort_by(|a, b| a.name.cmp(&b.name));
         ObjectShape {
@@ -244,6 +247,24 @@ impl Converter<'_> {
             enum_values,
             placeholder,
         }
+    }
+
+    /// Whether `schema` accepts `null`: `type: "null"`, a `type` list naming `null`, or an
+    /// `anyOf`/`oneOf` member (followed through `$ref`) that does.
+    fn admits_null(&self, schema: &Json) -> bool {
+        match schema.get("type") {
+            Some(Json::String(t)) if t == "null" => return true,
+            Some(Json::Array(ts)) if ts.iter().any(|t| t.as_str() == Some("null")) => return true,
+            _ => {}
+        }
+        if let Some(target) = self.deref(schema) {
+            return self.admits_null(target);
+        }
+        schema
+            .get("anyOf")
+            .or_else(|| schema.get("oneOf"))
+            .and_then(Json::as_array)
+            .is_some_and(|any| any.iter().any(|s| self.admits_null(s)))
     }
 
     fn ref_description(&mut self, schema: &Json) -> Option<String> {
@@ -364,18 +385,46 @@ impl Converter<'_> {
     }
 }
 
-/// Joins the lines of a paragraph (doc comments wrap at ~100 columns) and keeps blank
-/// lines between paragraphs.
+/// Joins the lines of a paragraph (doc comments wrap at ~100 columns), keeps blank lines
+/// between paragraphs, and turns rustdoc's intra-doc links (`` [`SplitTunnelView`] ``), which
+/// mean nothing outside rustdoc, into plain code spans.
 pub fn tidy_description(text: &str) -> String {
     text.split("\n\n")
         .map(|para| {
-            para.split('\n')
+            let joined = para
+                .split('\n')
                 .map(str::trim)
                 .collect::<Vec<_>>()
-                .join(" ")
+                .join(" ");
+            without_intra_doc_links(&joined)
         })
         .collect::<Vec<_>>()
         .join("\n\n")
+}
+
+/// `` [`Name`] `` becomes `` `Name` ``; a Markdown link (`` [`name`](url) ``, `` [`a`][b] ``)
+/// is kept.
+fn without_intra_doc_links(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("[`") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after[1..].find('`').map(|i| i + 1) else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let tail = &after[end + 1..];
+        if tail.starts_with(']') && !tail[1..].starts_with(['(', '[']) {
+            out.push_str(&after[..=end]);
+            rest = &tail[1..];
+        } else {
+            out.push('[');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -421,6 +470,34 @@ mod tests {
     struct Nested {
         /// A name.
         name: String,
+    }
+
+    #[test]
+    fn intra_doc_links_become_code_spans() {
+        assert_eq!(
+            tidy_description("One entry of [`SplitTunnelView`].\nAt most\n[`MAX`] characters."),
+            "One entry of `SplitTunnelView`. At most `MAX` characters."
+        );
+        // Markdown links, unclosed spans and plain brackets are left alone.
+        for kept in [
+            "see [`docs`](https://example.com) and [`a`][b]",
+            "a [`dangling span",
+            "[`a` b] and [x]",
+            "`x` [`",
+        ] {
+            assert_eq!(tidy_description(kept), kept);
+        }
+    }
+
+    #[test]
+    fn an_output_that_may_be_null_is_not_required() {
+        // Serialized, every field is present, but an `Option` may be `null`, which reaches
+        // Pulumi as an absent property: the SDK must type it optional.
+        let mut reg = TypeRegistry::new("pkg");
+        let shape = ObjectShape::of_outputs::<ExampleArgs>(&mut reg);
+        assert_eq!(shape.required, vec!["networkId", "tags", "kind"]);
+        let nested = reg.types.get("pkg:index:Nested").expect("the nested type");
+        assert_eq!(nested.object.required, Some(vec!["name".to_string()]));
     }
 
     #[test]

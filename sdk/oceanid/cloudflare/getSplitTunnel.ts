@@ -41,11 +41,11 @@ export interface GetSplitTunnelResult {
     /**
      * The profile's mode (`None` when it shows neither list). One of `include`, `exclude`.
      */
-    readonly mode: string;
+    readonly mode?: string;
     /**
      * The profile (`None` for the default profile).
      */
-    readonly policyId: string;
+    readonly policyId?: string;
 }
 
 /**

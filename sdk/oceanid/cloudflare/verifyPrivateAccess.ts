@@ -54,7 +54,7 @@ export interface VerifyPrivateAccessResult {
     /**
      * The profile checked (`None` for the default profile).
      */
-    readonly policyId: string;
+    readonly policyId?: string;
 }
 
 /**

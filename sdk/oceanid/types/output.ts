@@ -47,7 +47,7 @@ export interface ControllerStatus {
     /**
      * The Deployment's namespace, when found.
      */
-    namespace: string;
+    namespace?: string;
     /**
      * Whether it is healthy.
      */
@@ -73,15 +73,15 @@ export interface CrashLoop {
     /**
      * The last termination's exit code.
      */
-    lastExitCode: number;
+    lastExitCode?: number;
     /**
-     * The end of the last termination's message (at most [`MESSAGE_TAIL_CHARS`] characters).
+     * The end of the last termination's message (at most `MESSAGE_TAIL_CHARS` characters).
      */
-    lastMessage: string;
+    lastMessage?: string;
     /**
      * The last termination's reason (`Error`, `OOMKilled`, …).
      */
-    lastReason: string;
+    lastReason?: string;
     /**
      * The pod's namespace.
      */
@@ -89,7 +89,7 @@ export interface CrashLoop {
     /**
      * The node it is scheduled on, when scheduled.
      */
-    node: string;
+    node?: string;
     /**
      * The pod.
      */
@@ -119,7 +119,7 @@ export interface Finding {
     /**
      * The object concerned, when there is one.
      */
-    object: ObjectRef;
+    object?: ObjectRef;
     /**
      * How much it matters. One of `blocking`, `warning`, `info`.
      */
@@ -145,11 +145,11 @@ export interface FixAction {
     /**
      * The object's resourceVersion when planned; the step is refused if it changed.
      */
-    resourceVersion: string;
+    resourceVersion?: string;
     /**
      * The object's uid when planned; the step is refused if it changed.
      */
-    uid: string;
+    uid?: string;
 }
 
 /**
@@ -183,7 +183,7 @@ export interface FluxObjectStatus {
     /**
      * The revision: a source's artifact, a Kustomization's last applied, a HelmRelease's `<chart release name>.v<version>` of its newest history entry.
      */
-    revision: string;
+    revision?: string;
     /**
      * `spec.suspend`.
      */
@@ -197,7 +197,7 @@ export interface NodeReport {
     /**
      * The address Crunchy Bridge sees this node's connections come from, when known.
      */
-    egressAddress: string;
+    egressAddress?: string;
     /**
      * Why this address (or why none, and the command that fixes it).
      */
@@ -247,7 +247,7 @@ export interface ObjectRef {
     /**
      * Its namespace (none for cluster-scoped kinds).
      */
-    namespace: string;
+    namespace?: string;
     /**
      * The resource's plural (`deployments`).
      */
@@ -255,21 +255,21 @@ export interface ObjectRef {
 }
 
 /**
- * One entry of [`SplitTunnelView`].
+ * One entry of `SplitTunnelView`.
  */
 export interface SplitTunnelViewEntry {
     /**
      * The address, for an address entry.
      */
-    address: string;
+    address?: string;
     /**
      * The description.
      */
-    description: string;
+    description?: string;
     /**
      * The host, for a host entry.
      */
-    host: string;
+    host?: string;
     /**
      * Whether it overlaps a protected network (then oceanid never changes it).
      */
