@@ -31,7 +31,7 @@ pub struct CrashLoop {
     pub last_reason: Option<String>,
     /// The last termination's exit code.
     pub last_exit_code: Option<i32>,
-    /// The end of the last termination's message (at most [`MESSAGE_TAIL_CHARS`] characters).
+    /// The end of the last termination's message (its last 200 characters at most).
     pub last_message: Option<String>,
 }
 

@@ -75,7 +75,7 @@ export interface CrashLoop {
      */
     lastExitCode?: number;
     /**
-     * The end of the last termination's message (at most `MESSAGE_TAIL_CHARS` characters).
+     * The end of the last termination's message (its last 200 characters at most).
      */
     lastMessage?: string;
     /**
