@@ -317,6 +317,15 @@ async fn every_node_covered_is_exit_0() {
 
     let out = p.check(&[]).await;
     assert_exit(&out, 0);
+    // One list call per kind, nothing else: nodes, pods (for the crash loops), and the rules.
+    let requests = p.emu.state()["kubernetes"]["requests"].clone();
+    assert_eq!(requests["GET /api/v1/nodes"], 1, "{requests}");
+    assert_eq!(requests["GET /api/v1/pods"], 1, "{requests}");
+    let requests = requests.as_object().expect("request counts");
+    assert!(
+        requests.keys().all(|route| route.starts_with("GET ")),
+        "nothing but reads: {requests:?}"
+    );
     let text = stdout(&out);
     assert!(
         text.contains("srv712695  191.101.1.3      covered"),
