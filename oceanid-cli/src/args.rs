@@ -41,6 +41,10 @@ pub enum Command {
     /// Cloudflare WARP: `warp check --address CIDR …` (token and account from
     /// CLOUDFLARE_API_TOKEN / CLOUDFLARE_ACCOUNT_ID). Exit 1 when a check fails.
     Warp(crate::commands::warp::WarpArgs),
+    /// Crunchy Bridge firewall: `allowlist check --network ID` compares every node's egress
+    /// address with the network's rules (key from CRUNCHYBRIDGE_API_KEY). Exit 1 when a node
+    /// is not let in.
+    Allowlist(crate::commands::allowlist::AllowlistArgs),
 }
 
 /// `oceanid preflight`.

@@ -1,5 +1,6 @@
-//! The `oceanid` command line: `preflight [--fix [--yes]]`, `flux-health`, `nodes` and
-//! `verify-db URL`, each a readable table by default or the report as JSON with `--json`.
+//! The `oceanid` command line: `preflight [--fix [--yes]]`, `flux-health`, `nodes`,
+//! `allowlist check --network ID`, `warp check` and `verify-db URL`, each a readable table by
+//! default or the report as JSON with `--json`.
 //!
 //! Exit status: 0 ok, 1 blocking / unhealthy / missing, 2 could not check (bad kubeconfig,
 //! unreachable server, refused credentials, a malformed URL).
@@ -16,11 +17,13 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod bridge_env;
 mod commands;
 mod outcome;
 mod table;
 
 pub use self::args::{Cli, Command, PreflightArgs, VerifyDbArgs};
+pub use self::commands::allowlist::{AllowlistArgs, AllowlistCheckArgs, AllowlistCommand};
 pub use self::commands::warp::{WarpArgs, WarpCheckArgs, WarpCommand};
 pub use self::outcome::{Outcome, Status};
 
@@ -32,5 +35,6 @@ pub async fn run(cli: &Cli) -> Outcome {
         Command::Preflight(args) => commands::preflight::run(cli, args).await,
         Command::VerifyDb(args) => commands::verify_db::run(cli, args).await,
         Command::Warp(args) => commands::warp::run(cli, args).await,
+        Command::Allowlist(args) => commands::allowlist::run(cli, args).await,
     }
 }

@@ -5,40 +5,29 @@
 
 use std::process::Output;
 
-use oceanid_emulator::{Emulator, EmulatorConfig};
+use oceanid_emulator::EmulatorConfig;
 use serde_json::{Value, json};
 
 mod support;
 use support::{assert_exit, run_oceanid, stderr, stdout};
+#[path = "support/emulated.rs"]
+mod emulated;
+use emulated::Emulated;
 
 /// Distinctive, so a leak shows up in any output.
 const TOKEN: &str = "kube-Distinctive-Okapi-6174";
 
-struct Cluster {
-    emu: Emulator,
-    kubeconfig: tempfile::NamedTempFile,
-    http: reqwest::Client,
-}
+/// The emulator with its kubeconfig.
+type Cluster = Emulated;
 
 impl Cluster {
-    async fn start() -> Cluster {
-        let emu = Emulator::start(EmulatorConfig {
+    /// The emulator, seeded as the operators' cluster, with [`TOKEN`] as admin token.
+    async fn seeded() -> Cluster {
+        Emulated::start(EmulatorConfig {
             kubernetes_token: TOKEN.to_owned(),
             ..EmulatorConfig::default()
         })
         .await
-        .expect("the emulator starts");
-        let kubeconfig = tempfile::NamedTempFile::new().expect("temp file");
-        std::fs::write(kubeconfig.path(), emu.kubeconfig()).expect("write the kubeconfig");
-        Cluster {
-            emu,
-            kubeconfig,
-            http: reqwest::Client::new(),
-        }
-    }
-
-    fn path(&self) -> &str {
-        self.kubeconfig.path().to_str().expect("a UTF-8 temp path")
     }
 
     /// Runs `oceanid --kubeconfig <the emulator's> ARGS`.
@@ -46,20 +35,6 @@ impl Cluster {
         let mut all = vec!["--kubeconfig", self.path()];
         all.extend_from_slice(args);
         oceanid(&all).await
-    }
-
-    fn object(&self, kind: &str, namespace: Option<&str>, name: &str) -> Value {
-        self.emu.state()["kubernetes"]["objects"]
-            .as_array()
-            .expect("objects")
-            .iter()
-            .find(|o| {
-                o["kind"] == kind
-                    && o["metadata"]["name"] == name
-                    && o["metadata"]["namespace"].as_str() == namespace
-            })
-            .cloned()
-            .unwrap_or_else(|| panic!("no {kind} {namespace:?}/{name} in the emulator"))
     }
 
     fn helm_managed_deployments(&self) -> Vec<Value> {
@@ -74,25 +49,6 @@ impl Cluster {
             .cloned()
             .collect()
     }
-
-    /// Creates or replaces an object exactly as given, through the emulator's test route.
-    async fn put(&self, object: &Value) {
-        let response = self
-            .http
-            .post(format!(
-                "{}/__emulator/kubernetes/objects",
-                self.emu.base_url()
-            ))
-            .json(object)
-            .send()
-            .await
-            .expect("the emulator answers");
-        assert!(
-            response.status().is_success(),
-            "{}",
-            response.text().await.unwrap_or_default()
-        );
-    }
 }
 
 async fn oceanid(args: &[&str]) -> Output {
@@ -106,7 +62,7 @@ fn json_of(out: &Output) -> Value {
 
 #[tokio::test]
 async fn the_kubeconfig_is_https_with_the_emulators_ca() {
-    let cluster = Cluster::start().await;
+    let cluster = Cluster::seeded().await;
     let text = std::fs::read_to_string(cluster.path()).expect("kubeconfig");
     assert!(text.contains("server: \"https://127.0.0.1:"), "{text}");
     assert!(text.contains("certificate-authority-data: "), "{text}");
@@ -116,7 +72,7 @@ async fn the_kubeconfig_is_https_with_the_emulators_ca() {
 
 #[tokio::test]
 async fn nodes_exit_1_until_calypso_has_an_egress_address() {
-    let cluster = Cluster::start().await;
+    let cluster = Cluster::seeded().await;
     let out = cluster.oceanid(&["nodes"]).await;
     assert_exit(&out, 1);
     let text = stdout(&out);
@@ -148,7 +104,7 @@ async fn nodes_exit_1_until_calypso_has_an_egress_address() {
 
 #[tokio::test]
 async fn flux_health_exit_0_healthy_then_1_with_a_controller_down() {
-    let cluster = Cluster::start().await;
+    let cluster = Cluster::seeded().await;
     let out = cluster.oceanid(&["flux-health"]).await;
     assert_exit(&out, 0);
     assert!(stdout(&out).contains("Flux is healthy"), "{}", stdout(&out));
@@ -178,7 +134,7 @@ async fn flux_health_exit_0_healthy_then_1_with_a_controller_down() {
 
 #[tokio::test]
 async fn preflight_fix_yes_removes_only_what_the_plan_named() {
-    let cluster = Cluster::start().await;
+    let cluster = Cluster::seeded().await;
     assert_exit(&cluster.oceanid(&["preflight"]).await, 0);
 
     let managed = cluster.helm_managed_deployments();
@@ -255,7 +211,7 @@ async fn preflight_fix_yes_removes_only_what_the_plan_named() {
 
 #[tokio::test]
 async fn could_not_check_is_exit_2() {
-    let cluster = Cluster::start().await;
+    let cluster = Cluster::seeded().await;
     let out = cluster
         .oceanid(&["--context", "production", "flux-health"])
         .await;
@@ -284,7 +240,7 @@ async fn could_not_check_is_exit_2() {
 
 #[tokio::test]
 async fn one_list_call_per_kind_and_no_get_per_object() {
-    let cluster = Cluster::start().await;
+    let cluster = Cluster::seeded().await;
     assert_exit(&cluster.oceanid(&["flux-health"]).await, 0);
     assert_exit(&cluster.oceanid(&["preflight"]).await, 0);
     let requests = cluster.emu.state()["kubernetes"]["requests"].clone();

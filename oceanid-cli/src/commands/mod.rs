@@ -1,5 +1,6 @@
 //! One module per command: it runs the check and renders its report.
 
+pub(crate) mod allowlist;
 pub(crate) mod flux_health;
 pub(crate) mod nodes;
 pub(crate) mod preflight;

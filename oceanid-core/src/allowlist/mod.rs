@@ -7,6 +7,10 @@
 //! its fix. It never touches a rule it does not own unless adoption was asked for. Pure: no
 //! I/O, no feature needed.
 //!
+//! [`Coverage`] answers the question after: which rule lets an address (a node's egress
+//! address) in, which rules hold none of the addresses, and the allow-all rule; with
+//! [`MissingAddressFix`], the exact declaration or `cb` command for an address no rule covers.
+//!
 //! ```
 //! use std::collections::BTreeSet;
 //! use oceanid_core::allowlist::{plan, CurrentRule, DesiredEntry, PlanInput};
@@ -20,7 +24,14 @@
 //! assert!(p.deletes.is_empty()); // ruleA is not ours: untouched
 //! ```
 
+#[cfg(feature = "crunchybridge")]
+mod bridge_rules;
+mod coverage;
 mod planner;
+
+#[cfg(feature = "crunchybridge")]
+pub use bridge_rules::ingress_rules;
+pub use coverage::{Coverage, MissingAddressFix, allow_all_detail, covered_detail};
 
 pub use planner::{
     AllowAllRule, Conflict, ConflictKind, CurrentRule, DesiredEntry, EntryError, Plan, PlanInput,

@@ -247,12 +247,18 @@ pub struct AllowAllRule {
 }
 
 impl AllowAllRule {
-    /// What to do about an allow-all rule with this id.
+    /// What to do about an allow-all rule with this id (the network as `<networkId>`).
     #[must_use]
     pub fn fix_for(rule_id: &str) -> String {
+        Self::fix_on_network("<networkId>", rule_id)
+    }
+
+    /// What to do about the allow-all rule `rule_id` of `network`.
+    #[must_use]
+    pub fn fix_on_network(network: &str, rule_id: &str) -> String {
         format!(
             "while it exists every address may connect and Bridge accepts no other rule of its \
-             family; delete it (`cb network remove-firewall-rule --network <networkId> --rule \
+             family; delete it (`cb network remove-firewall-rule --network {network} --rule \
              {rule_id}`), or create the cluster with `firewallMode: \"deny_all\"` so the network \
              starts without it"
         )

@@ -6,9 +6,11 @@ use ipnet::IpNet;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use oceanid_core::allowlist::AllowAllRule;
+use oceanid_core::allowlist::{
+    Coverage, MissingAddressFix, allow_all_detail, covered_detail, ingress_rules,
+};
 use oceanid_core::cidr::normalize_cidr;
-use oceanid_core::crunchybridge::{FirewallRule, FirewallRuleKind, NetworkId};
+use oceanid_core::crunchybridge::{FirewallRule, NetworkId};
 
 use crate::clients::{BridgeOf, Clients};
 use crate::pulumi::{CheckFailure, Context, Function, ResourceError};
@@ -54,73 +56,40 @@ pub struct CheckAllowlistResult {
     pub missing: Vec<String>,
 }
 
-/// The first ingress rule (other than an allow-all) that contains `address`.
-fn covering<'r>(
-    address: &IpNet,
-    rules: &'r [(IpNet, &'r FirewallRule)],
-) -> Option<&'r FirewallRule> {
-    rules
-        .iter()
-        .find(|(net, _)| net.prefix_len() > 0 && net.contains(address))
-        .map(|(_, r)| *r)
-}
-
 /// The report for `addresses` against the network's `rules`.
 fn report(
     network: &NetworkId,
     addresses: &[IpNet],
     rules: &[FirewallRule],
 ) -> CheckAllowlistResult {
-    let ingress: Vec<(IpNet, &FirewallRule)> = rules
-        .iter()
-        .filter(|r| r.effective_kind() == FirewallRuleKind::Ingress)
-        .filter_map(|r| normalize_cidr(&r.rule).ok().map(|n| (n, r)))
-        .collect();
+    let ingress = ingress_rules(rules);
+    let coverage = Coverage::new(&ingress);
     let mut checks = Vec::new();
     let mut missing = Vec::new();
     for address in addresses {
-        let check = match covering(address, &ingress) {
-            Some(rule) => CheckAllowlistCheck {
-                name: address.to_string(),
-                ok: true,
-                detail: format!(
-                    "covered by rule {} ({}{})",
-                    rule.id,
-                    rule.rule,
-                    rule.description()
-                        .map(|d| format!(", {d:?}"))
-                        .unwrap_or_default()
-                ),
-            },
+        let (ok, detail) = match coverage.covering(address) {
+            Some(rule) => (true, covered_detail(rule)),
             None => {
                 missing.push(address.to_string());
-                CheckAllowlistCheck {
-                    name: address.to_string(),
-                    ok: false,
-                    detail: format!(
-                        "no rule lets it in: add `{{ address: \"{address}\" }}` to the \
-                         FirewallAllowlist of network {network}, or run `cb network \
-                         add-firewall-rule --network {network} --rule {address}`"
-                    ),
-                }
+                (
+                    false,
+                    MissingAddressFix::new(network.as_str(), *address).detail(),
+                )
             }
         };
-        checks.push(check);
+        checks.push(CheckAllowlistCheck {
+            name: address.to_string(),
+            ok,
+            detail,
+        });
     }
-    let allow_all: Vec<&(IpNet, &FirewallRule)> = ingress
-        .iter()
-        .filter(|(n, _)| n.prefix_len() == 0)
-        .collect();
+    let allow_all = coverage.allow_all();
     checks.push(CheckAllowlistCheck {
         name: "allow_all".into(),
         ok: allow_all.is_empty(),
         detail: match allow_all.first() {
             None => "the network has no allow-all rule".into(),
-            Some((net, rule)) => format!(
-                "the network has the allow-all rule {net} (rule id {}): {}",
-                rule.id,
-                AllowAllRule::fix_for(rule.id.as_str())
-            ),
+            Some(rule) => allow_all_detail(None, rule),
         },
     });
     let failures = checks

@@ -17,10 +17,10 @@ use ipnet::IpNet;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use oceanid_core::allowlist::{self, CurrentRule, DesiredEntry, PlanInput};
+use oceanid_core::allowlist::{self, DesiredEntry, PlanInput};
 use oceanid_core::cidr::normalize_cidr;
 use oceanid_core::crunchybridge::{
-    Deletion, FirewallRule as ApiRule, FirewallRuleId, FirewallRuleKind, NetworkId, is_eid,
+    Deletion, FirewallRule as ApiRule, FirewallRuleId, NetworkId, is_eid,
 };
 
 use self::apply::{Applied, apply};
@@ -129,15 +129,6 @@ pub fn parse_id(id: &str) -> Result<(NetworkId, Vec<FirewallRuleId>), ResourceEr
     ))
 }
 
-/// The network's ingress rules, as the planner sees them.
-fn current_rules(rules: &[ApiRule]) -> Vec<CurrentRule> {
-    rules
-        .iter()
-        .filter(|r| r.effective_kind() == FirewallRuleKind::Ingress)
-        .map(|r| CurrentRule::new(r.id.as_str(), &r.rule, r.description()))
-        .collect()
-}
-
 fn desired(args: &FirewallAllowlistArgs) -> Vec<DesiredEntry> {
     args.entries
         .iter()
@@ -184,7 +175,7 @@ async fn converge(
         ResourceError::because(format!("cannot list the rules of network {network}"), &e)
     })?;
     let claimable: BTreeSet<IpNet> = unconfirmed.iter().filter_map(|c| c.parse().ok()).collect();
-    let current = current_rules(&now);
+    let current = allowlist::ingress_rules(&now);
     let desired = desired(&args);
     let input = PlanInput::new(&desired, &current, &owned)
         .adopt_existing(args.adopt_existing)
