@@ -15,7 +15,9 @@ use secrecy::SecretString;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::http::{Executor, PageInfo, RawResponse, Request, RetryPolicy, paginate_numbered};
+use crate::http::{
+    Executor, PageInfo, RawResponse, Request, RequestLimit, RetryPolicy, paginate_numbered,
+};
 
 use super::api::CloudflareApi;
 use super::client_error::ClientError;
@@ -66,6 +68,7 @@ pub struct CloudflareBuilder {
     retry: RetryPolicy,
     call_timeout: Duration,
     page_size: u32,
+    limit: RequestLimit,
 }
 
 impl Cloudflare {
@@ -79,7 +82,14 @@ impl Cloudflare {
             retry: RetryPolicy::new(),
             call_timeout: DEFAULT_CALL_TIMEOUT,
             page_size: DEFAULT_PAGE_SIZE,
+            limit: RequestLimit::default(),
         }
+    }
+
+    /// The cap on this client's requests on the wire at once (reads and writes together).
+    #[must_use]
+    pub fn request_limit(&self) -> Option<&RequestLimit> {
+        self.reads.request_limit()
     }
 
     /// The account this client works in.
@@ -500,6 +510,22 @@ impl CloudflareBuilder {
         self
     }
 
+    /// At most `max` requests on the wire at once, reads and writes together (default 10; 0 is
+    /// taken as 1).
+    #[must_use]
+    pub fn max_concurrent_requests(mut self, max: usize) -> Self {
+        self.limit = RequestLimit::new(max);
+        self
+    }
+
+    /// Share `limit` with other clients (e.g. one per account, built per operation, that must
+    /// stay under one cap together).
+    #[must_use]
+    pub fn request_limit(mut self, limit: RequestLimit) -> Self {
+        self.limit = limit;
+        self
+    }
+
     /// How long one call may take, retries included.
     #[must_use]
     pub fn call_timeout(mut self, timeout: Duration) -> Self {
@@ -540,6 +566,7 @@ impl CloudflareBuilder {
             Executor::builder(CloudflareApi, self.base_url.clone())
                 .token(secret())
                 .retry(retry)
+                .request_limit(Some(self.limit.clone()))
                 .build()
                 .map_err(ClientError::Http)
         };

@@ -134,6 +134,15 @@ impl Bridge {
         self.inner.base_url()
     }
 
+    /// The most requests this client (every clone and deadline handle of it) keeps on the wire
+    /// at once; `None` when uncapped.
+    #[must_use]
+    pub fn max_concurrent_requests(&self) -> Option<usize> {
+        self.inner
+            .request_limit()
+            .map(crate::http::RequestLimit::max)
+    }
+
     /// The deadline of this handle, if it has one.
     #[must_use]
     pub fn deadline(&self) -> Option<Instant> {
@@ -349,6 +358,14 @@ impl BridgeBuilder {
     #[must_use]
     pub fn retry(self, policy: RetryPolicy) -> Self {
         self.with(|e| e.retry(policy))
+    }
+
+    /// At most `max` requests on the wire at once, shared by every clone of the client
+    /// (default [`DEFAULT_MAX_CONCURRENT_REQUESTS`](crate::http::DEFAULT_MAX_CONCURRENT_REQUESTS),
+    /// 10; 0 is taken as 1). A request waiting for `Retry-After` or a backoff delay holds no slot.
+    #[must_use]
+    pub fn max_concurrent_requests(self, max: usize) -> Self {
+        self.with(|e| e.max_concurrent_requests(max))
     }
 
     /// How long one connection attempt may take (default 10 s).

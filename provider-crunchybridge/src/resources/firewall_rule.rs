@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use oceanid_core::cidr::normalize_cidr;
 use oceanid_core::crunchybridge::{
-    CreateFirewallRule, Deletion, FirewallRule as ApiRule, FirewallRuleId,
+    CreateFirewallRule, Deletion, FirewallHandler, FirewallRule as ApiRule, FirewallRuleId,
     FirewallRuleKind as ApiKind, NetworkId, UpdateFirewallRule, is_eid,
 };
 
@@ -109,6 +109,30 @@ pub fn parse_id(id: &str) -> Result<(NetworkId, FirewallRuleId), ResourceError> 
              crunchybridge:index:FirewallRule node-1 <networkId>/<ruleId>` (list the ids with \
              `getFirewallRules`)"
         ))),
+    }
+}
+
+/// The rule `id` as the network's rule list shows it, from a list call begun after this call
+/// (one list per round, shared by every create on the network waiting for one); `None` when
+/// the list does not hold it.
+///
+/// # Errors
+/// The list's error, or the operation's deadline passing first.
+async fn verify_in_list(
+    cx: &Context<Clients>,
+    firewall: &FirewallHandler,
+    id: &FirewallRuleId,
+) -> Result<Option<ApiRule>, String> {
+    let lists = &cx.client().map_err(|e| e.to_string())?.firewall_rule_lists;
+    let handler = firewall.clone();
+    let round = lists.fresh(firewall.network().clone(), move || async move {
+        handler.list().await
+    });
+    match tokio::time::timeout_at(cx.deadline().into(), round).await {
+        Ok(Ok(rules)) => Ok(rules.iter().find(|r| r.id == *id).cloned()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("the operation's deadline passed while waiting for the network's rule                        list"
+            .to_owned()),
     }
 }
 
@@ -257,8 +281,9 @@ impl Resource for FirewallRule {
         address becomes `/32` or `/128`); `rule` and `description` update in place; `networkId` \
         and `kind` replace the rule (the old one is deleted first, since Bridge refuses \
         overlapping rules). After every create and update the rule is read back and compared \
-        with what was asked. Import with `pulumi import crunchybridge:index:FirewallRule <name> \
-        <networkId>/<ruleId>`.";
+        with what was asked (after a create, from a list of the network's rules begun after it \
+        answered, shared by the creates on that network waiting at the same time). Import with \
+        `pulumi import crunchybridge:index:FirewallRule <name> <networkId>/<ruleId>`.";
     const DELETE_BEFORE_REPLACE: bool = true;
 
     fn check(&self, args: &mut FirewallRuleArgs) -> Vec<CheckFailure> {
@@ -346,18 +371,24 @@ impl Resource for FirewallRule {
             }
         };
         let id = resource_id(&args.network_id, created.id.as_str());
-        // Verify: read the rule back and compare with what was asked.
-        let held = match firewall.get(&created.id).await {
+        // Verify: read the rule back, from a list of the network begun after the create
+        // answered (shared with every other create on this network waiting for one), and
+        // compare with what was asked.
+        let read_back = match verify_in_list(cx, &firewall, &created.id).await {
+            Ok(Some(rule)) => Ok(rule),
+            Ok(None) => Err(format!(
+                "the rule was created (id {}) but is missing from the network's rule list                  read back after the create; run `pulumi refresh` to see whether it exists",
+                created.id
+            )),
+            Err(why) => Err(format!(
+                "the rule was created but reading it back failed: {why}"
+            )),
+        };
+        let held = match read_back {
             Ok(rule) => state_of(&rule, &network)?,
-            Err(e) => {
+            Err(why) => {
                 let state = state_of(&created, &network)?;
-                return Err(ResourceError::init_failed(
-                    id,
-                    &state,
-                    vec![format!(
-                        "the rule was created but reading it back failed: {e}"
-                    )],
-                ));
+                return Err(ResourceError::init_failed(id, &state, vec![why]));
             }
         };
         if let Some(diff) = mismatch(&held, &args) {
