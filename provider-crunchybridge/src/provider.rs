@@ -7,7 +7,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::clients::Clients;
+use std::sync::Arc;
+
+use crate::clients::{Clients, FirewallRuleLists};
 use crate::functions::check_allowlist::CheckAllowlist;
 use crate::functions::get_account::GetAccount;
 use crate::functions::get_cluster::GetCluster;
@@ -168,9 +170,16 @@ impl Package for CrunchyBridge {
             ))
             .build()
             .map_err(|e| format!("cannot set up the Crunchy Bridge client: {e}"))?;
+        // A shared rule list starts only once the provider's requests stop queueing, so it is
+        // not queued behind the creates it verifies and every create finished by then joins it.
+        let gate = bridge.clone();
+        let firewall_rule_lists = Arc::new(FirewallRuleLists::new().start_when(move || {
+            let bridge = gate.clone();
+            async move { bridge.until_free_request_slot().await }
+        }));
         Ok(Clients {
             bridge,
-            firewall_rule_lists: Default::default(),
+            firewall_rule_lists,
         })
     }
 }

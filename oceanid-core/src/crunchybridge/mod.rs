@@ -143,6 +143,23 @@ impl Bridge {
             .map(crate::http::RequestLimit::max)
     }
 
+    /// How many more requests could go on the wire right now without waiting for a slot;
+    /// `None` when uncapped. A snapshot: 0 means requests are queueing for the API.
+    #[must_use]
+    pub fn free_request_slots(&self) -> Option<usize> {
+        self.inner
+            .request_limit()
+            .map(crate::http::RequestLimit::available)
+    }
+
+    /// Waits until a request could go on the wire without queueing behind others (at once
+    /// when uncapped).
+    pub async fn until_free_request_slot(&self) {
+        if let Some(limit) = self.inner.request_limit() {
+            limit.until_free().await;
+        }
+    }
+
     /// The deadline of this handle, if it has one.
     #[must_use]
     pub fn deadline(&self) -> Option<Instant> {

@@ -12,7 +12,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 /// The default number of requests an executor keeps on the wire at once.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 10;
@@ -34,6 +34,8 @@ pub const MAX_CONCURRENT_REQUESTS_LIMIT: usize = 1_000;
 #[derive(Clone)]
 pub struct RequestLimit {
     permits: Arc<Semaphore>,
+    /// Signalled whenever a slot is given back.
+    released: Arc<Notify>,
     max: usize,
 }
 
@@ -60,6 +62,7 @@ impl RequestLimit {
         let max = max.clamp(1, MAX_CONCURRENT_REQUESTS_LIMIT);
         Self {
             permits: Arc::new(Semaphore::new(max)),
+            released: Arc::new(Notify::new()),
             max,
         }
     }
@@ -76,14 +79,45 @@ impl RequestLimit {
         self.permits.available_permits()
     }
 
-    /// Waits for a free slot (first come, first served) and holds it until the permit is
+    /// Waits for a free slot (first come, first served) and holds it until the slot is
     /// dropped.
-    pub(crate) async fn acquire(&self) -> OwnedSemaphorePermit {
+    pub(crate) async fn acquire(&self) -> Slot {
         match Arc::clone(&self.permits).acquire_owned().await {
-            Ok(permit) => permit,
+            Ok(permit) => Slot {
+                permit: Some(permit),
+                released: Arc::clone(&self.released),
+            },
             // The semaphore is never closed: it lives as long as any clone of this limit.
             Err(_) => unreachable!("the request limit's semaphore is never closed"),
         }
+    }
+
+    /// Waits until a request could go on the wire without queueing (a slot is free and nobody
+    /// is waiting for one); takes no slot. For work that should start only once the queue has
+    /// drained, such as a read shared by everything queued before it.
+    pub async fn until_free(&self) {
+        loop {
+            let released = self.released.notified();
+            tokio::pin!(released);
+            released.as_mut().enable();
+            if self.available() > 0 {
+                return;
+            }
+            released.await;
+        }
+    }
+}
+
+/// A slot on the wire, given back (and [`RequestLimit::until_free`] woken) when dropped.
+pub(crate) struct Slot {
+    permit: Option<OwnedSemaphorePermit>,
+    released: Arc<Notify>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        drop(self.permit.take());
+        self.released.notify_waiters();
     }
 }
 

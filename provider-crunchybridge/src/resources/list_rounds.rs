@@ -9,6 +9,11 @@
 //! caller that gives up (its deadline, a cancel) never strands the others, and a list that
 //! panics ends its round with [`RoundError::Abandoned`] instead of leaving callers waiting.
 //!
+//! A start gate ([`ListRounds::start_when`]) delays each round until the gate opens (for
+//! `FirewallRule`: until the provider's requests stop queueing for the API), so that a list
+//! is not queued behind the very writes it verifies, and everything that arrived meanwhile joins
+//! it.
+//!
 //! `FirewallRule` uses it to verify its creates: 500 concurrent creates on one network are read
 //! back by a few shared lists instead of 500 GETs.
 
@@ -56,6 +61,8 @@ pub type RoundResult<T, E> = Result<Arc<T>, RoundError<E>>;
 type ListCall<T, E> =
     Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = Result<T, E>> + Send>> + Send>;
 
+type StartGate = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
 /// The round collecting callers for the next list of one key.
 struct OpenRound<T, E> {
     answer: watch::Sender<Option<RoundResult<T, E>>>,
@@ -74,6 +81,7 @@ struct KeyRounds<T, E> {
 pub struct ListRounds<K, T, E> {
     keys: Mutex<HashMap<K, KeyRounds<T, E>>>,
     lists_started: std::sync::atomic::AtomicU64,
+    gate: Option<StartGate>,
 }
 
 impl<K, T, E> fmt::Debug for ListRounds<K, T, E> {
@@ -94,6 +102,7 @@ impl<K, T, E> Default for ListRounds<K, T, E> {
         Self {
             keys: Mutex::new(HashMap::new()),
             lists_started: std::sync::atomic::AtomicU64::new(0),
+            gate: None,
         }
     }
 }
@@ -108,6 +117,18 @@ where
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Starts each round only once `gate` resolves: the round stays open (and keeps collecting
+    /// callers) until then.
+    #[must_use]
+    pub fn start_when<G, Fut>(mut self, gate: G) -> Self
+    where
+        G: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.gate = Some(Arc::new(move || Box::pin(gate())));
+        self
     }
 
     /// How many list calls have started (for tests and figures).
@@ -160,6 +181,9 @@ where
     /// Runs `key`'s open rounds one after the other until none is open.
     async fn run_rounds(self: Arc<Self>, key: K) {
         loop {
+            if let Some(gate) = &self.gate {
+                gate().await;
+            }
             let round = {
                 let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
                 let Some(rounds) = keys.get_mut(&key) else {
@@ -325,6 +349,44 @@ mod tests {
         ok.write(7);
         let next = within("next round", rounds.fresh("net-a", ok.list())).await;
         assert_eq!(next.ok().as_deref(), Some(&vec![7]));
+    }
+
+    #[tokio::test]
+    async fn a_closed_gate_holds_the_round_open_for_later_waiters() {
+        let gate = Arc::new(Notify::new());
+        let opened = gate.clone();
+        let rounds = Arc::new(Rounds::new().start_when(move || {
+            let gate = opened.clone();
+            async move { gate.notified().await }
+        }));
+        let api = FakeApi::default();
+        api.write(1);
+        let early = tokio::spawn({
+            let (rounds, list) = (rounds.clone(), api.list());
+            async move { rounds.fresh("net-a", list).await }
+        });
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        // Written after the early waiter joined, before the gate opened.
+        api.write(2);
+        let late = tokio::spawn({
+            let (rounds, list) = (rounds.clone(), api.list());
+            async move { rounds.fresh("net-a", list).await }
+        });
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert_eq!(
+            api.calls.load(Ordering::SeqCst),
+            0,
+            "a list started with the gate closed"
+        );
+        gate.notify_one();
+        let early = within("the early waiter", early).await;
+        let late = within("the late waiter", late).await;
+        assert_eq!(
+            early.ok().and_then(Result::ok).as_deref(),
+            Some(&vec![1, 2])
+        );
+        assert_eq!(late.ok().and_then(Result::ok).as_deref(), Some(&vec![1, 2]));
+        assert_eq!(api.calls.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]
