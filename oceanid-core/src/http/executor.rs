@@ -126,6 +126,7 @@ impl<D: ApiDescription> Executor<D> {
             idempotency_key: None,
             accept: "application/json",
             body_limit: None,
+            send_once: false,
         }
     }
 
@@ -227,7 +228,7 @@ impl<D: ApiDescription> Executor<D> {
             .idempotency_key
             .as_deref()
             .filter(|_| api.idempotency_key_header().is_some());
-        let may_retry = may_retry_method(&request.method, key.is_some());
+        let may_retry = !request.send_once && may_retry_method(&request.method, key.is_some());
         let mut backoff = policy.backoff();
         let mut state = Outcome {
             maybe_sent: false,
