@@ -1,14 +1,23 @@
 //! The clients every resource and function uses once the provider is configured, and the one
 //! way an operation reaches them.
 
-use oceanid_core::crunchybridge::Bridge;
+use std::sync::Arc;
+
+use oceanid_core::crunchybridge::{Bridge, Error, FirewallRule, NetworkId};
 
 use crate::pulumi::{Context, ResourceError};
+use crate::resources::list_rounds::ListRounds;
+
+/// Single-flight lists of a network's firewall rules (see [`ListRounds`]).
+pub type FirewallRuleLists = ListRounds<NetworkId, Vec<FirewallRule>, Error>;
 
 /// The clients every resource and function uses once the provider is configured.
 pub struct Clients {
     /// The Crunchy Bridge API client (one shared connection pool).
     pub bridge: Bridge,
+    /// The process's shared reads of networks' rule lists: concurrent FirewallRule
+    /// verifications on one network share one list call.
+    pub firewall_rule_lists: Arc<FirewallRuleLists>,
 }
 
 impl Clients {

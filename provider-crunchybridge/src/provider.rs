@@ -7,7 +7,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::clients::Clients;
+use std::sync::Arc;
+
+use crate::clients::{Clients, FirewallRuleLists};
 use crate::functions::check_allowlist::CheckAllowlist;
 use crate::functions::get_account::GetAccount;
 use crate::functions::get_cluster::GetCluster;
@@ -27,6 +29,8 @@ pub const DEFAULT_API_URL: &str = "https://api.crunchybridge.com";
 pub const API_KEY_ENV: [&str; 2] = ["CRUNCHYBRIDGE_API_KEY", "CB_API_KEY"];
 /// Environment variable that provides the API URL.
 pub const API_URL_ENV: &str = "CRUNCHYBRIDGE_API_URL";
+/// Environment variable that provides the cap on concurrent API requests.
+pub const MAX_CONCURRENT_REQUESTS_ENV: &str = "CRUNCHYBRIDGE_MAX_CONCURRENT_REQUESTS";
 
 /// Provider configuration (`pulumi config set crunchybridge:<key> …`).
 #[derive(Clone, Default, Deserialize, Serialize, JsonSchema)]
@@ -43,6 +47,18 @@ pub struct ProviderConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-env" = ["CRUNCHYBRIDGE_API_URL"]))]
     pub api_url: Option<String>,
+    /// The most Crunchy Bridge API requests the provider has on the wire at once, across every
+    /// resource of the deployment (default 10, from 1 to 1000; or
+    /// `CRUNCHYBRIDGE_MAX_CONCURRENT_REQUESTS`). `pulumi up` runs every independent operation
+    /// at once, so this, not `--parallel`, is what the API sees; a request waiting for a
+    /// `Retry-After` holds no slot.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "oceanid_core::http::request_limit::deserialize_setting"
+    )]
+    #[schemars(extend("x-env" = ["CRUNCHYBRIDGE_MAX_CONCURRENT_REQUESTS"]))]
+    pub max_concurrent_requests: Option<u64>,
 }
 
 /// The `crunchybridge` package.
@@ -60,6 +76,15 @@ fn missing_key_reason() -> String {
      cbkey_…`, or export CRUNCHYBRIDGE_API_KEY (or CB_API_KEY) before running pulumi. Create a \
      key at https://crunchybridge.com/account/api-keys"
         .to_owned()
+}
+
+/// The cap on concurrent API requests: the setting, else
+/// `CRUNCHYBRIDGE_MAX_CONCURRENT_REQUESTS`, else 10.
+fn max_concurrent_requests(setting: Option<u64>) -> Result<usize, String> {
+    oceanid_core::http::request_limit::resolve_max_concurrent_requests(
+        setting,
+        MAX_CONCURRENT_REQUESTS_ENV,
+    )
 }
 
 /// The same rules as the client's builder (https, or http on loopback only; no credentials in
@@ -116,6 +141,9 @@ impl Package for CrunchyBridge {
         if let Some(Err(reason)) = config.api_url.as_deref().map(check_url) {
             failures.push(CheckFailure::new("apiUrl", reason));
         }
+        if let Err(reason) = max_concurrent_requests(config.max_concurrent_requests) {
+            failures.push(CheckFailure::new("maxConcurrentRequests", reason));
+        }
         failures
     }
 
@@ -130,7 +158,10 @@ impl Package for CrunchyBridge {
             .or_else(|| std::env::var(API_URL_ENV).ok().filter(|v| !v.is_empty()))
             .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
         check_url(&api_url).map_err(|r| format!("crunchybridge:apiUrl: {r}"))?;
+        let max_requests = max_concurrent_requests(config.max_concurrent_requests)
+            .map_err(|r| format!("crunchybridge:maxConcurrentRequests: {r}"))?;
         let bridge = Bridge::builder()
+            .max_concurrent_requests(max_requests)
             .api_key(key)
             .base_url(&api_url)
             .user_agent(concat!(
@@ -139,7 +170,17 @@ impl Package for CrunchyBridge {
             ))
             .build()
             .map_err(|e| format!("cannot set up the Crunchy Bridge client: {e}"))?;
-        Ok(Clients { bridge })
+        // A shared rule list starts only once the provider's requests stop queueing, so it is
+        // not queued behind the creates it verifies and every create finished by then joins it.
+        let gate = bridge.clone();
+        let firewall_rule_lists = Arc::new(FirewallRuleLists::new().start_when(move || {
+            let bridge = gate.clone();
+            async move { bridge.until_free_request_slot().await }
+        }));
+        Ok(Clients {
+            bridge,
+            firewall_rule_lists,
+        })
     }
 }
 

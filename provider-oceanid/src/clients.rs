@@ -35,6 +35,9 @@ pub struct CloudflareSettings {
     pub api_url: String,
     /// CIDRs no split-tunnel change may touch (`oceanid:protectedSplitTunnelAddresses`), normalised.
     pub protected_split_tunnel_addresses: Vec<IpNet>,
+    /// The cap on Cloudflare requests on the wire at once, shared by every client of this
+    /// provider (`oceanid:cloudflareMaxConcurrentRequests`).
+    pub request_limit: oceanid_core::http::RequestLimit,
 }
 
 /// Where the cluster is, and its handle once connected.

@@ -18,6 +18,8 @@ pub const CLOUDFLARE_API_TOKEN_ENV: &str = "CLOUDFLARE_API_TOKEN";
 pub const CLOUDFLARE_ACCOUNT_ID_ENV: &str = "CLOUDFLARE_ACCOUNT_ID";
 /// Environment variable that provides the Cloudflare API URL.
 pub const CLOUDFLARE_API_URL_ENV: &str = "CLOUDFLARE_API_URL";
+/// Environment variable that provides the cap on concurrent Cloudflare requests.
+pub const CLOUDFLARE_MAX_CONCURRENT_REQUESTS_ENV: &str = "CLOUDFLARE_MAX_CONCURRENT_REQUESTS";
 
 /// Provider configuration (`pulumi config set oceanid:<key> …`).
 #[derive(Clone, Default, Deserialize, Serialize, JsonSchema)]
@@ -49,6 +51,18 @@ pub struct ProviderConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-env" = ["CLOUDFLARE_API_URL"]))]
     pub cloudflare_api_url: Option<String>,
+    /// The most Cloudflare API requests the provider has on the wire at once, across every
+    /// function and resource of the deployment (default 10, from 1 to 1000; or
+    /// `CLOUDFLARE_MAX_CONCURRENT_REQUESTS`). `pulumi up` runs every independent operation at
+    /// once, so this, not `--parallel`, is what the API sees; a request waiting for a
+    /// `Retry-After` holds no slot.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "oceanid_core::http::request_limit::deserialize_setting"
+    )]
+    #[schemars(extend("x-env" = ["CLOUDFLARE_MAX_CONCURRENT_REQUESTS"]))]
+    pub cloudflare_max_concurrent_requests: Option<u64>,
     /// CIDRs no split-tunnel entry may create, change or delete (e.g. another team's
     /// `172.20.0.0/16`): a change touching one is refused before anything is written.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -69,6 +83,18 @@ pub fn check_cloudflare_api_url(url: &str) -> Result<(), String> {
     oceanid_core::http::transport::parse_base_url(url)
         .map(drop)
         .map_err(|reason| format!("{reason}; the default is {DEFAULT_CLOUDFLARE_API_URL}"))
+}
+
+/// The cap on concurrent Cloudflare requests: the setting, else
+/// `CLOUDFLARE_MAX_CONCURRENT_REQUESTS`, else 10.
+///
+/// # Errors
+/// A setting or variable outside 1 to 1000, naming which.
+pub fn cloudflare_max_concurrent_requests(setting: Option<u64>) -> Result<usize, String> {
+    oceanid_core::http::request_limit::resolve_max_concurrent_requests(
+        setting,
+        CLOUDFLARE_MAX_CONCURRENT_REQUESTS_ENV,
+    )
 }
 
 /// Normalises the configuration in place and returns what is wrong with it.
@@ -95,6 +121,11 @@ pub fn check_config(config: &mut ProviderConfig) -> Vec<CheckFailure> {
         .map(check_cloudflare_api_url)
     {
         failures.push(CheckFailure::new("cloudflareApiUrl", reason));
+    }
+    if let Err(reason) =
+        cloudflare_max_concurrent_requests(config.cloudflare_max_concurrent_requests)
+    {
+        failures.push(CheckFailure::new("cloudflareMaxConcurrentRequests", reason));
     }
     for (i, cidr) in config
         .protected_split_tunnel_addresses

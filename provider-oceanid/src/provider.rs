@@ -12,7 +12,7 @@ use crate::cloudflare::verify_private_access::VerifyPrivateAccess;
 use crate::config::{
     CLOUDFLARE_ACCOUNT_ID_ENV, CLOUDFLARE_API_TOKEN_ENV, CLOUDFLARE_API_URL_ENV,
     DEFAULT_CLOUDFLARE_API_URL, ProviderConfig, check_cloudflare_api_url, check_config,
-    env_setting,
+    cloudflare_max_concurrent_requests, env_setting,
 };
 use crate::kubernetes::get_flux_health::GetFluxHealth;
 use crate::kubernetes::get_nodes::GetNodes;
@@ -76,6 +76,9 @@ impl Package for Oceanid {
                     .map_err(|e| format!("oceanid:protectedSplitTunnelAddresses[{i}]: {e}"))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let max_requests =
+            cloudflare_max_concurrent_requests(config.cloudflare_max_concurrent_requests)
+                .map_err(|r| format!("oceanid:cloudflareMaxConcurrentRequests: {r}"))?;
         let cloudflare = CloudflareSettings {
             api_token: config
                 .cloudflare_api_token
@@ -86,6 +89,7 @@ impl Package for Oceanid {
                 .or_else(|| env_setting(CLOUDFLARE_ACCOUNT_ID_ENV)),
             api_url,
             protected_split_tunnel_addresses: protected,
+            request_limit: oceanid_core::http::RequestLimit::new(max_requests),
         };
         Ok(Clients {
             kubernetes: KubernetesTarget::new(config.kubeconfig.as_deref(), config.kube_context),

@@ -6,7 +6,7 @@ import * as utilities from "./utilities";
 /**
  * One CIDR allowed into (or out of) a Crunchy Bridge network: the allowlist entry a node needs to reach the database.
  *
- * The rule is normalised (a bare address becomes `/32` or `/128`); `rule` and `description` update in place; `networkId` and `kind` replace the rule (the old one is deleted first, since Bridge refuses overlapping rules). After every create and update the rule is read back and compared with what was asked. Import with `pulumi import crunchybridge:index:FirewallRule <name> <networkId>/<ruleId>`.
+ * The rule is normalised (a bare address becomes `/32` or `/128`); `rule` and `description` update in place; `networkId` and `kind` replace the rule (the old one is deleted first, since Bridge refuses overlapping rules). After every create and update the rule is read back and compared with what was asked (after many creates at once, from lists of the network's rules shared by the creates waiting at the same time, each begun after they answered). Import with `pulumi import crunchybridge:index:FirewallRule <name> <networkId>/<ruleId>`.
  */
 export class FirewallRule extends pulumi.CustomResource {
     /**

@@ -43,6 +43,7 @@ export class Provider extends pulumi.ProviderResource {
         {
             resourceInputs["apiKey"] = args?.apiKey === undefined ? undefined : pulumi.secret(args.apiKey);
             resourceInputs["apiUrl"] = args?.apiUrl ?? utilities.getEnv("CRUNCHYBRIDGE_API_URL");
+            resourceInputs["maxConcurrentRequests"] = pulumi.output(args?.maxConcurrentRequests ?? utilities.getEnvNumber("CRUNCHYBRIDGE_MAX_CONCURRENT_REQUESTS")).apply(JSON.stringify);
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         const secretOpts = { additionalSecretOutputs: ["apiKey"] };
@@ -63,4 +64,8 @@ export interface ProviderArgs {
      * The API base URL; `https://api.crunchybridge.com` unless set (or `CRUNCHYBRIDGE_API_URL`). Point it at `oceanid-emulator` to work offline.
      */
     apiUrl?: pulumi.Input<string | undefined>;
+    /**
+     * The most Crunchy Bridge API requests the provider has on the wire at once, across every resource of the deployment (default 10, from 1 to 1000; or `CRUNCHYBRIDGE_MAX_CONCURRENT_REQUESTS`). `pulumi up` runs every independent operation at once, so this, not `--parallel`, is what the API sees; a request waiting for a `Retry-After` holds no slot.
+     */
+    maxConcurrentRequests?: pulumi.Input<number | undefined>;
 }

@@ -56,6 +56,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["cloudflareAccountId"] = args?.cloudflareAccountId ?? utilities.getEnv("CLOUDFLARE_ACCOUNT_ID");
             resourceInputs["cloudflareApiToken"] = args?.cloudflareApiToken === undefined ? undefined : pulumi.secret(args.cloudflareApiToken);
             resourceInputs["cloudflareApiUrl"] = args?.cloudflareApiUrl ?? utilities.getEnv("CLOUDFLARE_API_URL");
+            resourceInputs["cloudflareMaxConcurrentRequests"] = pulumi.output(args?.cloudflareMaxConcurrentRequests ?? utilities.getEnvNumber("CLOUDFLARE_MAX_CONCURRENT_REQUESTS")).apply(JSON.stringify);
             resourceInputs["kubeContext"] = args?.kubeContext;
             resourceInputs["kubeconfig"] = args?.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig);
             resourceInputs["protectedSplitTunnelAddresses"] = pulumi.output(args?.protectedSplitTunnelAddresses).apply(JSON.stringify);
@@ -83,6 +84,10 @@ export interface ProviderArgs {
      * The Cloudflare API base URL; `https://api.cloudflare.com/client/v4` unless set (or `CLOUDFLARE_API_URL`). Point it at `oceanid-emulator`'s `/client/v4` to work offline.
      */
     cloudflareApiUrl?: pulumi.Input<string | undefined>;
+    /**
+     * The most Cloudflare API requests the provider has on the wire at once, across every function and resource of the deployment (default 10, from 1 to 1000; or `CLOUDFLARE_MAX_CONCURRENT_REQUESTS`). `pulumi up` runs every independent operation at once, so this, not `--parallel`, is what the API sees; a request waiting for a `Retry-After` holds no slot.
+     */
+    cloudflareMaxConcurrentRequests?: pulumi.Input<number | undefined>;
     /**
      * The kubeconfig context to use; its `current-context` unless set.
      */

@@ -7,7 +7,11 @@
 //! first); see `BENCHMARKS.md` for what each figure means. Environment:
 //! `OCEANID_PROVIDER_BIN`, `OCEANID_EMULATOR_BIN` (release binaries), `OCEANID_BENCH_DIR`
 //! (the `bench/` directory with `node_modules`), `OCEANID_BENCH_ROUNDS` (default 3),
-//! `OCEANID_BENCH_OUT` (where the JSON and Markdown results go).
+//! `OCEANID_BENCH_OUT` (where the JSON and Markdown results go), `OCEANID_BENCH_WHO`,
+//! `OCEANID_BENCH_SCENARIOS` (`bulk20`, `bulk20_post`, `storm_ra0`, `storm_ra1`,
+//! `bulk20_unbounded`, `storm_ra0_unbounded`, `storm_ra1_unbounded`; comma-separated),
+//! `OCEANID_BENCH_ALLOWLIST=0` (skip the allowlist rows), `OCEANID_BENCH_PROVIDER_CAP` (the
+//! provider's `maxConcurrentRequests`; its default, 10, unless set).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -370,7 +374,12 @@ impl Driver {
                     ..Default::default()
                 })
                 .await;
-            json!({ "apiKey": secret(API_KEY), "apiUrl": api_url })
+            let mut config = json!({ "apiKey": secret(API_KEY), "apiUrl": api_url });
+            if let Ok(cap) = std::env::var("OCEANID_BENCH_PROVIDER_CAP") {
+                // As stack config reaches the provider: text.
+                config["maxConcurrentRequests"] = Json::String(cap);
+            }
+            config
         } else {
             // The engine hands a dynamic provider the stack's config, keys namespaced.
             json!({ "crunchybridge:apiKey": secret(API_KEY), "crunchybridge:apiUrl": api_url })
@@ -761,8 +770,15 @@ async fn per_call(
     Ok(())
 }
 
-/// `n` creates with `in_flight` at a time; returns the wall time and the failures.
-async fn bulk(s: &Settings, d: &Driver, net: &str, base: usize) -> Res<(f64, usize)> {
+/// `n` creates with `in_flight` at a time (the engine's `--parallel`; `n` for an unbounded
+/// engine, which is Pulumi's default); returns the wall time and the failures.
+async fn bulk(
+    s: &Settings,
+    d: &Driver,
+    net: &str,
+    base: usize,
+    in_flight: usize,
+) -> Res<(f64, usize)> {
     let token = d.token();
     let mut prepared = Vec::with_capacity(s.bulk_creates);
     let mut dd = d.clone();
@@ -771,7 +787,7 @@ async fn bulk(s: &Settings, d: &Driver, net: &str, base: usize) -> Res<(f64, usi
         let news = d.inputs(net, &rule_for(base + i), &format!("bulk {i}"));
         prepared.push((name.clone(), dd.check(token, &name, &news).await?));
     }
-    let sem = Arc::new(tokio::sync::Semaphore::new(s.in_flight));
+    let sem = Arc::new(tokio::sync::Semaphore::new(in_flight));
     let mut set = tokio::task::JoinSet::new();
     let start = Instant::now();
     for (name, inputs) in prepared {
@@ -808,22 +824,43 @@ async fn bulk_scenarios(s: &Settings, d: &Driver, emu: &Emulator, fig: &mut Figu
     // one call per create is measured on its machinery rather than on its extra calls.
     let post_latency = json!({ "method": "POST", "path": "/networks/*/firewall-rules",
                                "latency_ms": 20 });
+    // The engine's Creates in flight: 10 (`--parallel 10`), or all of them at once, as a
+    // `pulumi up` sends them by default; then only the provider's own cap on API calls in
+    // flight (`maxConcurrentRequests`, 10 unless OCEANID_BENCH_PROVIDER_CAP says otherwise)
+    // bounds what the API sees. The peer has no such cap, so it runs only at 10.
+    let engine_10 = s.in_flight;
+    let unbounded = s.bulk_creates;
     let mut scenarios = vec![
-        ("bulk20", vec![latency.clone()]),
-        ("bulk20_post", vec![post_latency]),
-        ("storm_ra0", vec![latency.clone(), storm(0)]),
+        ("bulk20", engine_10, vec![latency.clone()]),
+        ("bulk20_post", engine_10, vec![post_latency]),
+        ("storm_ra0", engine_10, vec![latency.clone(), storm(0)]),
     ];
     if s.storm_retry_after_1s {
-        scenarios.push(("storm_ra1", vec![latency.clone(), storm(1)]));
+        scenarios.push(("storm_ra1", engine_10, vec![latency.clone(), storm(1)]));
+    }
+    if d.who == Who::Native {
+        scenarios.push(("bulk20_unbounded", unbounded, vec![latency.clone()]));
+        scenarios.push((
+            "storm_ra0_unbounded",
+            unbounded,
+            vec![latency.clone(), storm(0)],
+        ));
+        if s.storm_retry_after_1s {
+            scenarios.push((
+                "storm_ra1_unbounded",
+                unbounded,
+                vec![latency.clone(), storm(1)],
+            ));
+        }
     }
     let only = std::env::var("OCEANID_BENCH_SCENARIOS").unwrap_or_default();
-    scenarios.retain(|(n, _)| only.is_empty() || only.split(',').any(|o| o == *n));
-    for (name, faults) in scenarios {
+    scenarios.retain(|(n, _, _)| only.is_empty() || only.split(',').any(|o| o == *n));
+    for (name, in_flight, faults) in scenarios {
         let net = emu.fresh().await?;
         for f in faults {
             emu.fault(f).await?;
         }
-        let (wall, failures) = bulk(s, d, &net, 10_000).await?;
+        let (wall, failures) = bulk(s, d, &net, 10_000, in_flight).await?;
         let fired = emu.fired().await?;
         let calls = emu.api_calls().await?;
         emu.admin(reqwest::Method::DELETE, "/__emulator/faults", None)
@@ -1006,7 +1043,7 @@ async fn round(
             per_call(s, &mut d, &l, &net, f).await?;
         }
         bulk_scenarios(s, &d, &emu, f).await?;
-        if who == Who::Native {
+        if who == Who::Native && std::env::var("OCEANID_BENCH_ALLOWLIST").as_deref() != Ok("0") {
             allowlist_scenarios(&d, &emu, f).await?;
         }
         l.stop();
@@ -1050,6 +1087,77 @@ fn median_of(
     v.sort_by(f64::total_cmp);
     Some((v[v.len() / 2], v[0], v[v.len() - 1]))
 }
+
+/// The rows of the engine-unbounded scenarios, the API call counts and the allowlist (in the
+/// engine-unbounded rows the peers' columns show their engine-10 figures).
+const MORE_ROWS: &[(&str, &str, &str, f64)] = &[
+    (
+        "500 creates, engine unbounded, provider at 10 API calls in flight, +20 ms/call (peers: engine 10)",
+        "bulk20_unbounded_wall_s",
+        "s",
+        1.0,
+    ),
+    (
+        "same + 429 storm (rate 0.3, Retry-After: 0), engine unbounded (peers: engine 10)",
+        "storm_ra0_unbounded_wall_s",
+        "s",
+        1.0,
+    ),
+    (
+        "same + 429 storm (rate 0.3, Retry-After: 1), engine unbounded (peers: engine 10)",
+        "storm_ra1_unbounded_wall_s",
+        "s",
+        1.0,
+    ),
+    (
+        "API calls: 500 creates, engine 10",
+        "bulk20_api_calls",
+        "",
+        1.0,
+    ),
+    (
+        "API calls: 500 creates, engine unbounded (peers: engine 10)",
+        "bulk20_unbounded_api_calls",
+        "",
+        1.0,
+    ),
+    (
+        "API calls: storm Retry-After: 1, engine 10",
+        "storm_ra1_api_calls",
+        "",
+        1.0,
+    ),
+    (
+        "API calls: storm Retry-After: 1, engine unbounded (peers: engine 10)",
+        "storm_ra1_unbounded_api_calls",
+        "",
+        1.0,
+    ),
+    (
+        "FirewallAllowlist of 500 entries, +20 ms/call, verified",
+        "allowlist500_wall_s",
+        "s",
+        1.0,
+    ),
+    (
+        "API calls: FirewallAllowlist of 500",
+        "allowlist500_api_calls",
+        "",
+        1.0,
+    ),
+    (
+        "10% change of that allowlist (50 removed, 50 added)",
+        "allowlist_change_wall_s",
+        "s",
+        1.0,
+    ),
+    (
+        "API calls: 10% change",
+        "allowlist_change_api_calls",
+        "",
+        1.0,
+    ),
+];
 
 fn report(rounds: &[BTreeMap<String, Figures>], s: &Settings) -> String {
     let mut md = String::new();
@@ -1124,10 +1232,13 @@ fn report(rounds: &[BTreeMap<String, Figures>], s: &Settings) -> String {
         Some((med, _, _)) => format!("{} {unit}", fmt(med * scale)),
         None => "-".into(),
     };
-    for (label, key, unit, scale) in rows {
+    for (label, key, unit, scale) in rows.iter().chain(MORE_ROWS) {
+        // An engine-unbounded row compares with the peers at 10 in flight (their 10 API calls
+        // in flight: a dynamic provider has no cap of its own).
+        let peer_key = key.replace("_unbounded", "");
         let a = median_of(rounds, "provider", key);
-        let b = median_of(rounds, "node-peer", key);
-        let c = median_of(rounds, "node-peer-same-calls", key);
+        let b = median_of(rounds, "node-peer", &peer_key);
+        let c = median_of(rounds, "node-peer-same-calls", &peer_key);
         if a.is_none() && b.is_none() {
             continue;
         }
@@ -1147,7 +1258,15 @@ fn report(rounds: &[BTreeMap<String, Figures>], s: &Settings) -> String {
     );
     for who in ["provider", "node-peer", "node-peer-same-calls"] {
         let mut parts = Vec::new();
-        for sc in ["bulk20", "bulk20_post", "storm_ra0", "storm_ra1"] {
+        for sc in [
+            "bulk20",
+            "bulk20_post",
+            "storm_ra0",
+            "storm_ra1",
+            "bulk20_unbounded",
+            "storm_ra0_unbounded",
+            "storm_ra1_unbounded",
+        ] {
             let g = |k: &str| median_of(rounds, who, &format!("{sc}_{k}")).map(|m| m.0);
             if let (Some(f), Some(q), Some(h)) = (g("failures"), g("429s"), g("rules_held")) {
                 parts.push(format!("{sc}: {f:.0} / {q:.0} / {h:.0}"));

@@ -9,7 +9,7 @@ import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from harness import from_struct
+from harness import Provider, from_struct, secret
 
 DR = provider_pb2.DiffResponse
 
@@ -158,3 +158,36 @@ def test_ipv4_mapped_ipv6_is_checked_into_its_ipv4_form(bridge, emulator):
     r = bridge.check({"networkId": net(emulator), "rule": "::ffff:0.0.0.0/80"})
     assert [f.property for f in r.failures] == ["rule"]
     assert "no IPv4 form" in r.failures[0].reason, r.failures[0].reason
+
+
+def test_many_creates_at_once_are_verified_by_shared_lists(engine, emulator):
+    # A pulumi up sends every Create at once. With maxConcurrentRequests 2 and 30 creates the
+    # provider's requests queue, so each create is read back from a list of the network begun
+    # after it answered, shared by the creates waiting, not by a GET of its own (2 calls each).
+    from conftest import CANARY_KEY as key  # the key the emulator fixture accepts
+
+    emulator.reset()
+    emulator.clear_faults()
+    emulator.drop_allow_all()
+    p = Provider(["--logtostderr", engine.address])
+    try:
+        p.stub.Handshake(provider_pb2.ProviderHandshakeRequest(engine_address=engine.address))
+        p.configure({"apiKey": secret(key), "apiUrl": emulator.url,
+                     "maxConcurrentRequests": "2"})
+        emulator.fault(latency_ms=20)  # every call: its `fired` counts the API calls
+        cidrs = [f"100.65.{i}.0/24" for i in range(30)]
+        with ThreadPoolExecutor(max_workers=len(cidrs)) as pool:
+            made = list(pool.map(
+                lambda c: create(p, emulator, c, f"node {c}", name=f"m{c}"), cidrs))
+        faults = emulator._call("GET", "/__emulator/faults", auth=False)[1]["faults"]
+        calls = sum(f["fired"] for f in faults)
+        held = {r["rule"]: r for r in emulator.rules()}
+        assert sorted(held) == sorted(cidrs), "one rule per create"
+        for id, out, _ in made:
+            rule = held[out["rule"]]
+            assert out["ruleId"] == rule["id"] and id.endswith("/" + rule["id"])
+            assert out["description"] == rule["description"] == f"node {out['rule']}"
+        assert calls <= 45, f"{calls} API calls for 30 creates (a GET each would be 60)"
+    finally:
+        p.stop()
+    assert key not in p.stderr(), "the API key leaked into the provider's stderr"

@@ -125,6 +125,20 @@ def test_check_config_refuses_plain_http_off_loopback_and_url_credentials(provid
     assert long and len(long) < 600, len(long)
 
 
+def test_check_config_takes_max_concurrent_requests_as_number_or_text(provider):
+    def reason(value):
+        r = provider.stub.CheckConfig(provider_pb2.CheckRequest(
+            news=to_struct({"apiKey": secret("cbkey_abc"), "maxConcurrentRequests": value})))
+        return {f.property: f.reason for f in r.failures}.get("maxConcurrentRequests")
+
+    # Stack config reaches a default provider as text; the SDK's Provider sends JSON text too.
+    assert reason("25") is None
+    assert reason(25) is None
+    for bad in ["0", 0, "ten", 2000, 2.5]:
+        why = reason(bad)
+        assert why and "1 to 1000" in why, (bad, why)
+
+
 def test_diff_config_never_replaces(provider):
     r = provider.stub.DiffConfig(provider_pb2.DiffRequest(
         olds=to_struct({"apiKey": secret("cbkey_a"), "apiUrl": "https://a.example"}),

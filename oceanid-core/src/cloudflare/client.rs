@@ -15,7 +15,9 @@ use secrecy::SecretString;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::http::{Executor, PageInfo, RawResponse, Request, RetryPolicy, paginate_numbered};
+use crate::http::{
+    Executor, PageInfo, RawResponse, Request, RequestLimit, RetryPolicy, paginate_numbered,
+};
 
 use super::api::CloudflareApi;
 use super::client_error::ClientError;
@@ -48,10 +50,10 @@ const TOKEN_VERIFY: &str = "(none: any valid token may verify itself)";
 /// A Cloudflare client for one account. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Cloudflare {
-    /// Reads, DELETEs: retried by the executor on 429 (code 971) and 5xx.
-    reads: Executor<CloudflareApi>,
-    /// Split-tunnel PUTs, POSTs and PATCHes: sent once.
-    writes: Executor<CloudflareApi>,
+    /// One executor: reads and DELETEs are retried on 429 (code 971) and 5xx; split-tunnel
+    /// PUTs, POSTs and PATCHes are sent once ([`Request::send_once`]), so a stale body is never
+    /// replayed.
+    executor: Executor<CloudflareApi>,
     account: AccountId,
     call_timeout: Duration,
     page_size: u32,
@@ -66,6 +68,7 @@ pub struct CloudflareBuilder {
     retry: RetryPolicy,
     call_timeout: Duration,
     page_size: u32,
+    limit: RequestLimit,
 }
 
 impl Cloudflare {
@@ -79,7 +82,14 @@ impl Cloudflare {
             retry: RetryPolicy::new(),
             call_timeout: DEFAULT_CALL_TIMEOUT,
             page_size: DEFAULT_PAGE_SIZE,
+            limit: RequestLimit::default(),
         }
+    }
+
+    /// The cap on this client's requests on the wire at once (reads and writes together).
+    #[must_use]
+    pub fn request_limit(&self) -> Option<&RequestLimit> {
+        self.executor.request_limit()
     }
 
     /// The account this client works in.
@@ -137,7 +147,7 @@ impl Cloudflare {
         request: Request,
         permission: &'static str,
     ) -> Result<Answer<Vec<T>>, ClientError> {
-        let (request, raw) = self.raw(&self.reads, request, permission).await?;
+        let (request, raw) = self.raw(&self.executor, request, permission).await?;
         decode_list(raw.status, &ray_headers(&raw), &raw.body)
             .map_err(|source| ClientError::from_cloudflare(request, source, permission))
     }
@@ -153,7 +163,7 @@ impl Cloudflare {
         paginate_numbered(|page| {
             let page = page.to_string();
             let mut request = self
-                .reads
+                .executor
                 .request(Method::GET, path)
                 .query("page", &page)
                 .query("per_page", &per_page);
@@ -176,16 +186,16 @@ impl Cloudflare {
     /// The user endpoint's error when neither endpoint accepts the token.
     pub async fn verify_token(&self) -> Result<TokenVerification, ClientError> {
         let account = self
-            .reads
+            .executor
             .request(Method::GET, &self.account_path(&["tokens", "verify"]));
-        match self.one(&self.reads, account, TOKEN_VERIFY).await {
+        match self.one(&self.executor, account, TOKEN_VERIFY).await {
             Ok(answer) => Ok(answer.result),
             Err(first) => {
                 tracing::debug!(error = %first, "the account token endpoint refused the token; trying the user endpoint");
                 let user = self
-                    .reads
+                    .executor
                     .request(Method::GET, &["user", "tokens", "verify"]);
-                Ok(self.one(&self.reads, user, TOKEN_VERIFY).await?.result)
+                Ok(self.one(&self.executor, user, TOKEN_VERIFY).await?.result)
             }
         }
     }
@@ -205,10 +215,10 @@ impl Cloudflare {
     /// [`ClientError::is_not_found`] for an unknown policy id.
     pub async fn profile(&self, policy: Option<&PolicyId>) -> Result<DeviceProfile, ClientError> {
         let request = self
-            .reads
+            .executor
             .request(Method::GET, &self.policy_path(policy, &[]));
         Ok(self
-            .one(&self.reads, request, ZERO_TRUST_READ)
+            .one(&self.executor, request, ZERO_TRUST_READ)
             .await?
             .result)
     }
@@ -219,7 +229,7 @@ impl Cloudflare {
     /// Any [`ClientError`].
     pub async fn custom_profiles(&self) -> Result<Vec<DeviceProfile>, ClientError> {
         let request = self
-            .reads
+            .executor
             .request(Method::GET, &self.account_path(&["devices", "policies"]));
         Ok(self.list(request, ZERO_TRUST_READ).await?.result)
     }
@@ -234,7 +244,7 @@ impl Cloudflare {
         mode: Mode,
     ) -> Result<Vec<SplitTunnelEntry>, ClientError> {
         let request = self
-            .reads
+            .executor
             .request(Method::GET, &self.policy_path(policy, &[mode.as_str()]));
         Ok(self.list(request, ZERO_TRUST_READ).await?.result)
     }
@@ -251,10 +261,11 @@ impl Cloudflare {
         entries: &[SplitTunnelEntry],
     ) -> Result<Vec<SplitTunnelEntry>, ClientError> {
         let request = self
-            .writes
+            .executor
             .request(Method::PUT, &self.policy_path(policy, &[mode.as_str()]))
-            .json(entries);
-        let (request, raw) = self.raw(&self.writes, request, ZERO_TRUST_WRITE).await?;
+            .json(entries)
+            .send_once();
+        let (request, raw) = self.raw(&self.executor, request, ZERO_TRUST_WRITE).await?;
         decode_list(raw.status, &ray_headers(&raw), &raw.body)
             .map(|a| a.result)
             .map_err(|source| ClientError::from_cloudflare(request, source, ZERO_TRUST_WRITE))
@@ -278,11 +289,14 @@ impl Cloudflare {
     /// # Errors
     /// Any [`ClientError`].
     pub async fn route(&self, id: &RouteId) -> Result<TunnelRoute, ClientError> {
-        let request = self.reads.request(
+        let request = self.executor.request(
             Method::GET,
             &self.account_path(&["teamnet", "routes", id.as_str()]),
         );
-        Ok(self.one(&self.reads, request, NETWORKS_READ).await?.result)
+        Ok(self
+            .one(&self.executor, request, NETWORKS_READ)
+            .await?
+            .result)
     }
 
     /// The route that serves `ip`.
@@ -290,11 +304,14 @@ impl Cloudflare {
     /// # Errors
     /// [`ClientError::is_not_found`] when no route covers it.
     pub async fn route_for_ip(&self, ip: &str) -> Result<TunnelRoute, ClientError> {
-        let request = self.reads.request(
+        let request = self.executor.request(
             Method::GET,
             &self.account_path(&["teamnet", "routes", "ip", ip]),
         );
-        Ok(self.one(&self.reads, request, NETWORKS_READ).await?.result)
+        Ok(self
+            .one(&self.executor, request, NETWORKS_READ)
+            .await?
+            .result)
     }
 
     /// Create a tunnel route (`network` and `tunnel_id` required). Not retried.
@@ -334,11 +351,11 @@ impl Cloudflare {
     /// # Errors
     /// Any [`ClientError`].
     pub async fn delete_route(&self, id: &RouteId) -> Result<(), ClientError> {
-        let request = self.reads.request(
+        let request = self.executor.request(
             Method::DELETE,
             &self.account_path(&["teamnet", "routes", id.as_str()]),
         );
-        self.one::<serde_json::Value>(&self.reads, request, NETWORKS_WRITE)
+        self.one::<serde_json::Value>(&self.executor, request, NETWORKS_WRITE)
             .await
             .map(drop)
     }
@@ -348,7 +365,7 @@ impl Cloudflare {
     /// # Errors
     /// Any [`ClientError`].
     pub async fn virtual_networks(&self) -> Result<Vec<VirtualNetwork>, ClientError> {
-        let request = self.reads.request(
+        let request = self.executor.request(
             Method::GET,
             &self.account_path(&["teamnet", "virtual_networks"]),
         );
@@ -361,7 +378,7 @@ impl Cloudflare {
     /// Any [`ClientError`].
     pub async fn tunnels(&self) -> Result<Vec<Tunnel>, ClientError> {
         let request = self
-            .reads
+            .executor
             .request(Method::GET, &self.account_path(&["cfd_tunnel"]))
             .query("is_deleted", "false");
         Ok(self.list(request, TUNNEL_READ).await?.result)
@@ -372,11 +389,11 @@ impl Cloudflare {
     /// # Errors
     /// Any [`ClientError`].
     pub async fn tunnel(&self, id: &TunnelId) -> Result<Tunnel, ClientError> {
-        let request = self.reads.request(
+        let request = self.executor.request(
             Method::GET,
             &self.account_path(&["cfd_tunnel", id.as_str()]),
         );
-        Ok(self.one(&self.reads, request, TUNNEL_READ).await?.result)
+        Ok(self.one(&self.executor, request, TUNNEL_READ).await?.result)
     }
 
     /// A tunnel's connected cloudflared clients and their connections.
@@ -387,7 +404,7 @@ impl Cloudflare {
         &self,
         id: &TunnelId,
     ) -> Result<Vec<TunnelClient>, ClientError> {
-        let request = self.reads.request(
+        let request = self.executor.request(
             Method::GET,
             &self.account_path(&["cfd_tunnel", id.as_str(), "connections"]),
         );
@@ -450,11 +467,11 @@ impl Cloudflare {
         zone: &ZoneId,
         id: &DnsRecordId,
     ) -> Result<(), ClientError> {
-        let request = self.reads.request(
+        let request = self.executor.request(
             Method::DELETE,
             &["zones", zone.as_str(), "dns_records", id.as_str()],
         );
-        self.one::<serde_json::Value>(&self.reads, request, DNS_WRITE)
+        self.one::<serde_json::Value>(&self.executor, request, DNS_WRITE)
             .await
             .map(drop)
     }
@@ -466,8 +483,8 @@ impl Cloudflare {
         body: &B,
         permission: &'static str,
     ) -> Result<T, ClientError> {
-        let request = self.writes.request(method, path).json(body);
-        Ok(self.one(&self.writes, request, permission).await?.result)
+        let request = self.executor.request(method, path).json(body).send_once();
+        Ok(self.one(&self.executor, request, permission).await?.result)
     }
 }
 
@@ -497,6 +514,22 @@ impl CloudflareBuilder {
     #[must_use]
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// At most `max` requests on the wire at once, reads and writes together (default 10; 0 is
+    /// taken as 1).
+    #[must_use]
+    pub fn max_concurrent_requests(mut self, max: usize) -> Self {
+        self.limit = RequestLimit::new(max);
+        self
+    }
+
+    /// Share `limit` with other clients (e.g. one per account, built per operation, that must
+    /// stay under one cap together).
+    #[must_use]
+    pub fn request_limit(mut self, limit: RequestLimit) -> Self {
+        self.limit = limit;
         self
     }
 
@@ -536,16 +569,14 @@ impl CloudflareBuilder {
                 config("no Cloudflare account id: set CLOUDFLARE_ACCOUNT_ID (or the provider's cloudflareAccountId)")
             })?;
         let secret = || Some(SecretString::from(token.expose().to_owned()));
-        let build = |retry: RetryPolicy| {
-            Executor::builder(CloudflareApi, self.base_url.clone())
-                .token(secret())
-                .retry(retry)
-                .build()
-                .map_err(ClientError::Http)
-        };
+        let executor = Executor::builder(CloudflareApi, self.base_url.clone())
+            .token(secret())
+            .retry(self.retry.clone())
+            .request_limit(Some(self.limit.clone()))
+            .build()
+            .map_err(ClientError::Http)?;
         Ok(Cloudflare {
-            reads: build(self.retry.clone())?,
-            writes: build(RetryPolicy::never())?,
+            executor,
             account,
             call_timeout: self.call_timeout,
             page_size: self.page_size,

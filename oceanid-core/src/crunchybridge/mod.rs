@@ -134,6 +134,32 @@ impl Bridge {
         self.inner.base_url()
     }
 
+    /// The most requests this client (every clone and deadline handle of it) keeps on the wire
+    /// at once; `None` when uncapped.
+    #[must_use]
+    pub fn max_concurrent_requests(&self) -> Option<usize> {
+        self.inner
+            .request_limit()
+            .map(crate::http::RequestLimit::max)
+    }
+
+    /// How many more requests could go on the wire right now without waiting for a slot;
+    /// `None` when uncapped. A snapshot: 0 means requests are queueing for the API.
+    #[must_use]
+    pub fn free_request_slots(&self) -> Option<usize> {
+        self.inner
+            .request_limit()
+            .map(crate::http::RequestLimit::available)
+    }
+
+    /// Waits until a request could go on the wire without queueing behind others (at once
+    /// when uncapped).
+    pub async fn until_free_request_slot(&self) {
+        if let Some(limit) = self.inner.request_limit() {
+            limit.until_free().await;
+        }
+    }
+
     /// The deadline of this handle, if it has one.
     #[must_use]
     pub fn deadline(&self) -> Option<Instant> {
@@ -349,6 +375,14 @@ impl BridgeBuilder {
     #[must_use]
     pub fn retry(self, policy: RetryPolicy) -> Self {
         self.with(|e| e.retry(policy))
+    }
+
+    /// At most `max` requests on the wire at once, shared by every clone of the client
+    /// (default [`DEFAULT_MAX_CONCURRENT_REQUESTS`](crate::http::DEFAULT_MAX_CONCURRENT_REQUESTS),
+    /// 10; 0 is taken as 1). A request waiting for `Retry-After` or a backoff delay holds no slot.
+    #[must_use]
+    pub fn max_concurrent_requests(self, max: usize) -> Self {
+        self.with(|e| e.max_concurrent_requests(max))
     }
 
     /// How long one connection attempt may take (default 10 s).

@@ -12,6 +12,7 @@ use super::api::ApiDescription;
 use super::error::Error;
 use super::executor::{Executor, Inner};
 use super::redact::REDACTED;
+use super::request_limit::RequestLimit;
 use super::retry::RetryPolicy;
 use super::transport::parse_base_url;
 
@@ -25,6 +26,7 @@ pub struct ExecutorBuilder<D> {
     connect_timeout: Duration,
     attempt_timeout: Option<Duration>,
     http: Option<reqwest::Client>,
+    limit: Option<RequestLimit>,
 }
 
 impl<D: ApiDescription> fmt::Debug for ExecutorBuilder<D> {
@@ -33,6 +35,7 @@ impl<D: ApiDescription> fmt::Debug for ExecutorBuilder<D> {
             .field("api", &self.api)
             .field("token", &self.token.as_ref().map(|_| REDACTED))
             .field("retry", &self.retry)
+            .field("limit", &self.limit)
             .finish_non_exhaustive()
     }
 }
@@ -40,7 +43,9 @@ impl<D: ApiDescription> fmt::Debug for ExecutorBuilder<D> {
 impl<D: ApiDescription> ExecutorBuilder<D> {
     /// A builder for `api` at `base_url` (checked by
     /// [`parse_base_url`](super::transport::parse_base_url) when built). Defaults: no token,
-    /// [`RetryPolicy::default`], connect timeout 10 s, attempt timeout 60 s.
+    /// [`RetryPolicy::default`], connect timeout 10 s, attempt timeout 60 s, at most
+    /// [`DEFAULT_MAX_CONCURRENT_REQUESTS`](super::request_limit::DEFAULT_MAX_CONCURRENT_REQUESTS)
+    /// requests on the wire at once.
     pub fn new(api: D, base_url: impl Into<String>) -> Self {
         Self {
             api,
@@ -51,6 +56,7 @@ impl<D: ApiDescription> ExecutorBuilder<D> {
             connect_timeout: Duration::from_secs(10),
             attempt_timeout: Some(Duration::from_secs(60)),
             http: None,
+            limit: Some(RequestLimit::default()),
         }
     }
 
@@ -93,6 +99,22 @@ impl<D: ApiDescription> ExecutorBuilder<D> {
     #[must_use]
     pub fn attempt_timeout(mut self, d: Option<Duration>) -> Self {
         self.attempt_timeout = d;
+        self
+    }
+
+    /// At most `max` requests of this executor on the wire at once (0 is taken as 1); a
+    /// request waiting for a `Retry-After` or a backoff delay holds no slot.
+    #[must_use]
+    pub fn max_concurrent_requests(mut self, max: usize) -> Self {
+        self.limit = Some(RequestLimit::new(max));
+        self
+    }
+
+    /// Share `limit` with other executors (clients of one API that must stay under one cap
+    /// together); `None` removes the cap.
+    #[must_use]
+    pub fn request_limit(mut self, limit: Option<RequestLimit>) -> Self {
+        self.limit = limit;
         self
     }
 
@@ -153,6 +175,7 @@ impl<D: ApiDescription> ExecutorBuilder<D> {
                 token: self.token,
                 auth_header,
                 retry: self.retry,
+                limit: self.limit,
             }),
         })
     }

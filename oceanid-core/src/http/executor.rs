@@ -18,6 +18,7 @@ use super::error::{ApiError, Error};
 use super::redact::{REDACTED, body_excerpt, redact_secrets};
 use super::request::{RawResponse, Request, Response};
 use super::request_id::new_request_id;
+use super::request_limit::RequestLimit;
 use super::retry::{RetryPolicy, may_retry_method, retry_after};
 use super::transport::{connect_failure, origin, redacted_url, target};
 
@@ -34,6 +35,7 @@ pub(super) struct Inner<D> {
     pub(super) token: Option<SecretString>,
     pub(super) auth_header: Option<HeaderValue>,
     pub(super) retry: RetryPolicy,
+    pub(super) limit: Option<RequestLimit>,
 }
 
 /// Sends requests to one API: its description, base URL, credentials, retry policy and
@@ -57,6 +59,7 @@ impl<D: ApiDescription> fmt::Debug for Executor<D> {
             .field("base_url", &self.inner.base_url.as_str())
             .field("token", &self.inner.token.as_ref().map(|_| REDACTED))
             .field("retry", &self.inner.retry)
+            .field("limit", &self.inner.limit)
             .finish()
     }
 }
@@ -92,6 +95,12 @@ impl<D: ApiDescription> Executor<D> {
         &self.inner.retry
     }
 
+    /// The cap on this executor's requests on the wire at once, if it has one.
+    #[must_use]
+    pub fn request_limit(&self) -> Option<&RequestLimit> {
+        self.inner.limit.as_ref()
+    }
+
     /// A request to the base URL extended by `segments` (each percent-encoded as one path
     /// segment).
     pub fn request(&self, method: Method, segments: &[&str]) -> Request {
@@ -117,6 +126,7 @@ impl<D: ApiDescription> Executor<D> {
             idempotency_key: None,
             accept: "application/json",
             body_limit: None,
+            send_once: false,
         }
     }
 
@@ -179,6 +189,8 @@ impl<D: ApiDescription> Executor<D> {
     /// when set, is the same on every attempt. GET, PUT and DELETE are retried on 429, 5xx,
     /// transient answers and connection errors; POST and PATCH only with an idempotency key.
     /// The wait is the server's `Retry-After` plus a small jitter, else jittered backoff.
+    /// With a [`RequestLimit`], each attempt first waits for a free slot (inside the deadline)
+    /// and holds it until its answer is read; the waits between attempts hold none.
     ///
     /// # Errors
     /// Any [`Error`]: the API's error answer, a transport failure (not sent, or maybe sent), a
@@ -216,7 +228,7 @@ impl<D: ApiDescription> Executor<D> {
             .idempotency_key
             .as_deref()
             .filter(|_| api.idempotency_key_header().is_some());
-        let may_retry = may_retry_method(&request.method, key.is_some());
+        let may_retry = !request.send_once && may_retry_method(&request.method, key.is_some());
         let mut backoff = policy.backoff();
         let mut state = Outcome {
             maybe_sent: false,
@@ -231,17 +243,31 @@ impl<D: ApiDescription> Executor<D> {
                 maybe_sent: state.maybe_sent || maybe_sent,
                 last: state.last.map(Box::new),
             };
+        // The deadline passed between attempts: nothing is on the wire now.
+        let timeout_between_attempts = |state: Outcome| {
+            let rid = state
+                .last
+                .as_ref()
+                .and_then(Error::request_id)
+                .map(str::to_owned);
+            timeout(state, rid, false)
+        };
         loop {
             if let Some(d) = deadline
                 && tokio::time::Instant::now() >= d
             {
-                let rid = state
-                    .last
-                    .as_ref()
-                    .and_then(Error::request_id)
-                    .map(str::to_owned);
-                return Err(timeout(state, rid, false));
+                return Err(timeout_between_attempts(state));
             }
+            // A slot on the wire: waiting for it sends nothing, so a deadline passing here
+            // leaves the request not sent (unless an earlier attempt may have been).
+            let slot = match (&self.inner.limit, deadline) {
+                (None, _) => None,
+                (Some(limit), None) => Some(limit.acquire().await),
+                (Some(limit), Some(d)) => match tokio::time::timeout_at(d, limit.acquire()).await {
+                    Ok(permit) => Some(permit),
+                    Err(_) => return Err(timeout_between_attempts(state)),
+                },
+            };
             state.attempts += 1;
             let request_id = new_request_id();
             let attempt = self.attempt(request, url, body, key, &request_id);
@@ -255,6 +281,7 @@ impl<D: ApiDescription> Executor<D> {
                 },
                 None => attempt.await,
             };
+            drop(slot);
             let err = match result {
                 Ok(raw) => {
                     tracing::debug!(api = api.name(), request = %request.display, attempts = state.attempts, status = raw.status, request_id = raw.request_id.as_deref(), replayed = raw.replayed, "call succeeded");

@@ -1,6 +1,7 @@
 //! One request executor for every HTTP API client: deadline, retries (429, 5xx, transient
 //! answers and connection failures; `Retry-After` in seconds or as an HTTP date; jitter),
-//! "maybe sent" tracking, idempotency keys for POST and PATCH, request-id capture, redaction,
+//! a cap on the requests on the wire at once ([`RequestLimit`]), "maybe sent" tracking,
+//! idempotency keys for POST and PATCH, request-id capture, redaction,
 //! capped body reads, no redirects, TLS except on loopback, and pagination strategies.
 //!
 //! Each API describes itself with an [`ApiDescription`]: its name, how a token becomes an
@@ -71,6 +72,7 @@ pub mod pagination;
 pub mod redact;
 mod request;
 pub mod request_id;
+pub mod request_limit;
 pub mod retry;
 pub mod transport;
 
@@ -81,4 +83,5 @@ pub use executor::Executor;
 pub use pagination::{Page, PageInfo, paginate, paginate_numbered};
 pub use request::{RawResponse, Request, Response};
 pub use request_id::{IDEMPOTENCY_KEY, X_REQUEST_ID, new_request_id};
+pub use request_limit::{DEFAULT_MAX_CONCURRENT_REQUESTS, RequestLimit};
 pub use retry::{Backoff, RetryPolicy};

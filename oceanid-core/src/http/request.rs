@@ -15,6 +15,7 @@ pub struct Request {
     pub(super) idempotency_key: Option<String>,
     pub(super) accept: &'static str,
     pub(super) body_limit: Option<usize>,
+    pub(super) send_once: bool,
 }
 
 impl Request {
@@ -48,6 +49,15 @@ impl Request {
     /// Read at most `bytes` of the response body (instead of the API's limit).
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = Some(bytes);
+        self
+    }
+
+    /// Send at most once: whatever the answer (a 429, a 5xx, a dropped connection), the error
+    /// is returned rather than the request sent again. For a write whose body may be stale by
+    /// the time a retry would go, such as a whole list computed from an earlier read: the caller
+    /// reads again and recomputes instead.
+    pub fn send_once(mut self) -> Self {
+        self.send_once = true;
         self
     }
 

@@ -158,11 +158,19 @@ impl RetryPolicy {
     }
 
     /// The wait before the next attempt. When the server says how long (`Retry-After`), that
-    /// is the wait, plus a small jitter (up to a tenth of it, and up to 50 ms more) so that
-    /// callers told the same thing do not come back together: the server knows its own limits
-    /// better than an exponential guess, and `Retry-After: 0` means "now". Without it, the next
-    /// jittered exponential backoff delay. `None` when the server asks for more than
+    /// is the wait, plus a small jitter (up to a hundredth of it, and up to 5 ms more): the
+    /// server knows its own limits better than an exponential guess, and `Retry-After: 0`
+    /// means "now". The jitter only has to break ties: callers told the same thing were
+    /// answered at different moments (their requests arrived apart), so their retries are
+    /// already as spread as their first attempts were, and the executor's [`RequestLimit`]
+    /// keeps at most its cap on the wire whatever they do; what remains is callers answered in
+    /// the same instant, which a few milliseconds (many server round trips on a LAN) part.
+    /// Each millisecond more is paid by every retry (a 429 storm of 200 retries at 10 in
+    /// flight pays 20 of them in sequence). Without `Retry-After`, the next jittered
+    /// exponential backoff delay. `None` when the server asks for more than
     /// [`Self::max_retry_after`].
+    ///
+    /// [`RequestLimit`]: super::RequestLimit
     #[must_use]
     pub fn next_delay(
         &self,
@@ -173,7 +181,7 @@ impl RetryPolicy {
             Some(ra) if ra > self.max_retry_after => None,
             Some(ra) => {
                 let spread = if self.jitter {
-                    (ra / 10 + RETRY_AFTER_SPREAD).mul_f64(rand::random::<f64>())
+                    (ra / 100 + RETRY_AFTER_SPREAD).mul_f64(rand::random::<f64>())
                 } else {
                     Duration::ZERO
                 };
@@ -185,7 +193,7 @@ impl RetryPolicy {
 }
 
 /// The fixed part of the jitter added to a server's `Retry-After`.
-const RETRY_AFTER_SPREAD: Duration = Duration::from_millis(50);
+const RETRY_AFTER_SPREAD: Duration = Duration::from_millis(5);
 
 /// The delays of one call's retries, from [`RetryPolicy::backoff`].
 #[derive(Debug)]
@@ -303,18 +311,26 @@ mod tests {
     #[test]
     fn retry_after_gets_a_small_spread_not_an_exponential_wait() {
         let policy = RetryPolicy::default();
+        let mut spread = Vec::new();
         for _ in 0..200 {
             let mut b = policy.backoff();
             let now = policy.next_delay(&mut b, Some(Duration::ZERO)).unwrap();
-            assert!(now <= Duration::from_millis(50), "{now:?}");
+            assert!(now <= Duration::from_millis(5), "{now:?}");
             let later = policy
                 .next_delay(&mut b, Some(Duration::from_secs(1)))
                 .unwrap();
             assert!(
-                later >= Duration::from_secs(1) && later <= Duration::from_millis(1150),
+                later >= Duration::from_secs(1) && later <= Duration::from_millis(1015),
                 "{later:?}"
             );
+            spread.push(later);
         }
+        // Still a spread: callers told the same thing do not all come back at one instant.
+        spread.sort();
+        assert!(
+            spread[spread.len() - 1] - spread[0] >= Duration::from_millis(5),
+            "{spread:?}"
+        );
     }
 
     #[test]

@@ -461,3 +461,55 @@ fn the_bridge_client_refuses_plain_http_off_loopback_and_embedded_credentials() 
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn a_send_once_request_is_never_sent_again() {
+    let mock = MockServer::start().await;
+    let path = "/client/v4/accounts/a/devices/policy/include";
+    let unavailable = || {
+        Reply::json(
+            503,
+            json!({"result": null, "success": false, "messages": [],
+                   "errors": [{"code": 10000, "message": "temporarily unavailable"}]}),
+        )
+    };
+    mock.expect(
+        "PUT",
+        path,
+        [
+            unavailable(),
+            unavailable(),
+            Reply::json(
+                200,
+                json!({"result": [], "success": true, "errors": [], "messages": []}),
+            ),
+        ],
+    );
+    let cf = cloudflare(&format!("{}/client/v4", mock.base_url()));
+    let once = cf
+        .request(
+            Method::PUT,
+            &["accounts", "a", "devices", "policy", "include"],
+        )
+        .json(&json!([]))
+        .send_once();
+    let err = cf
+        .send(once, soon())
+        .await
+        .expect_err("the 503 is returned");
+    assert_eq!(err.status(), Some(503), "{err}");
+    assert_eq!(
+        mock.hits("PUT", path).len(),
+        1,
+        "a send-once PUT was sent again"
+    );
+    // The same PUT without the option is retried after its 503, and then succeeds.
+    let retried = cf
+        .request(
+            Method::PUT,
+            &["accounts", "a", "devices", "policy", "include"],
+        )
+        .json(&json!([]));
+    assert!(cf.send(retried, soon()).await.is_ok());
+    assert_eq!(mock.hits("PUT", path).len(), 3);
+}

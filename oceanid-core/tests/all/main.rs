@@ -10,6 +10,7 @@ mod cloudflare_fixture;
 mod cloudflare_group_commit;
 mod cloudflare_split_tunnel_writer;
 mod http_executor;
+mod http_request_limit;
 #[cfg(feature = "kubernetes")]
 mod kubernetes;
 mod postgres;

@@ -34,6 +34,7 @@ pub fn connect(
         .token(token)
         .account(AccountId::new(account))
         .base_url(settings.api_url.clone())
+        .request_limit(settings.request_limit.clone())
         .build()
         .map_err(|e| ResourceError::msg(e.to_string()))?;
     let protected = ProtectedCidrs::parse(

@@ -27,3 +27,14 @@ Object.defineProperty(exports, "apiUrl", {
     },
     enumerable: true,
 });
+
+/**
+ * The most Crunchy Bridge API requests the provider has on the wire at once, across every resource of the deployment (default 10, from 1 to 1000; or `CRUNCHYBRIDGE_MAX_CONCURRENT_REQUESTS`). `pulumi up` runs every independent operation at once, so this, not `--parallel`, is what the API sees; a request waiting for a `Retry-After` holds no slot.
+ */
+export declare const maxConcurrentRequests: number | undefined;
+Object.defineProperty(exports, "maxConcurrentRequests", {
+    get() {
+        return __config.getObject<number>("maxConcurrentRequests") ?? utilities.getEnvNumber("CRUNCHYBRIDGE_MAX_CONCURRENT_REQUESTS");
+    },
+    enumerable: true,
+});

@@ -40,6 +40,17 @@ Object.defineProperty(exports, "cloudflareApiUrl", {
 });
 
 /**
+ * The most Cloudflare API requests the provider has on the wire at once, across every function and resource of the deployment (default 10, from 1 to 1000; or `CLOUDFLARE_MAX_CONCURRENT_REQUESTS`). `pulumi up` runs every independent operation at once, so this, not `--parallel`, is what the API sees; a request waiting for a `Retry-After` holds no slot.
+ */
+export declare const cloudflareMaxConcurrentRequests: number | undefined;
+Object.defineProperty(exports, "cloudflareMaxConcurrentRequests", {
+    get() {
+        return __config.getObject<number>("cloudflareMaxConcurrentRequests") ?? utilities.getEnvNumber("CLOUDFLARE_MAX_CONCURRENT_REQUESTS");
+    },
+    enumerable: true,
+});
+
+/**
  * The kubeconfig context to use; its `current-context` unless set.
  */
 export declare const kubeContext: string | undefined;
