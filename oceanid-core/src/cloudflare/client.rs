@@ -119,12 +119,12 @@ impl Cloudflare {
 
     async fn raw(
         &self,
-        executor: &Executor<CloudflareApi>,
         request: Request,
         permission: &'static str,
     ) -> Result<(String, RawResponse), ClientError> {
         let display = request.display().to_owned();
-        let raw = executor
+        let raw = self
+            .executor
             .send(request, Some(self.deadline()))
             .await
             .map_err(|e| ClientError::from_http(e, permission))?;
@@ -133,11 +133,10 @@ impl Cloudflare {
 
     async fn one<T: DeserializeOwned>(
         &self,
-        executor: &Executor<CloudflareApi>,
         request: Request,
         permission: &'static str,
     ) -> Result<Answer<T>, ClientError> {
-        let (request, raw) = self.raw(executor, request, permission).await?;
+        let (request, raw) = self.raw(request, permission).await?;
         decode(raw.status, &ray_headers(&raw), &raw.body)
             .map_err(|source| ClientError::from_cloudflare(request, source, permission))
     }
@@ -147,7 +146,7 @@ impl Cloudflare {
         request: Request,
         permission: &'static str,
     ) -> Result<Answer<Vec<T>>, ClientError> {
-        let (request, raw) = self.raw(&self.executor, request, permission).await?;
+        let (request, raw) = self.raw(request, permission).await?;
         decode_list(raw.status, &ray_headers(&raw), &raw.body)
             .map_err(|source| ClientError::from_cloudflare(request, source, permission))
     }
@@ -188,14 +187,14 @@ impl Cloudflare {
         let account = self
             .executor
             .request(Method::GET, &self.account_path(&["tokens", "verify"]));
-        match self.one(&self.executor, account, TOKEN_VERIFY).await {
+        match self.one(account, TOKEN_VERIFY).await {
             Ok(answer) => Ok(answer.result),
             Err(first) => {
                 tracing::debug!(error = %first, "the account token endpoint refused the token; trying the user endpoint");
                 let user = self
                     .executor
                     .request(Method::GET, &["user", "tokens", "verify"]);
-                Ok(self.one(&self.executor, user, TOKEN_VERIFY).await?.result)
+                Ok(self.one(user, TOKEN_VERIFY).await?.result)
             }
         }
     }
@@ -217,10 +216,7 @@ impl Cloudflare {
         let request = self
             .executor
             .request(Method::GET, &self.policy_path(policy, &[]));
-        Ok(self
-            .one(&self.executor, request, ZERO_TRUST_READ)
-            .await?
-            .result)
+        Ok(self.one(request, ZERO_TRUST_READ).await?.result)
     }
 
     /// The custom device profiles.
@@ -265,7 +261,7 @@ impl Cloudflare {
             .request(Method::PUT, &self.policy_path(policy, &[mode.as_str()]))
             .json(entries)
             .send_once();
-        let (request, raw) = self.raw(&self.executor, request, ZERO_TRUST_WRITE).await?;
+        let (request, raw) = self.raw(request, ZERO_TRUST_WRITE).await?;
         decode_list(raw.status, &ray_headers(&raw), &raw.body)
             .map(|a| a.result)
             .map_err(|source| ClientError::from_cloudflare(request, source, ZERO_TRUST_WRITE))
@@ -293,10 +289,7 @@ impl Cloudflare {
             Method::GET,
             &self.account_path(&["teamnet", "routes", id.as_str()]),
         );
-        Ok(self
-            .one(&self.executor, request, NETWORKS_READ)
-            .await?
-            .result)
+        Ok(self.one(request, NETWORKS_READ).await?.result)
     }
 
     /// The route that serves `ip`.
@@ -308,10 +301,7 @@ impl Cloudflare {
             Method::GET,
             &self.account_path(&["teamnet", "routes", "ip", ip]),
         );
-        Ok(self
-            .one(&self.executor, request, NETWORKS_READ)
-            .await?
-            .result)
+        Ok(self.one(request, NETWORKS_READ).await?.result)
     }
 
     /// Create a tunnel route (`network` and `tunnel_id` required). Not retried.
@@ -355,7 +345,7 @@ impl Cloudflare {
             Method::DELETE,
             &self.account_path(&["teamnet", "routes", id.as_str()]),
         );
-        self.one::<serde_json::Value>(&self.executor, request, NETWORKS_WRITE)
+        self.one::<serde_json::Value>(request, NETWORKS_WRITE)
             .await
             .map(drop)
     }
@@ -393,7 +383,7 @@ impl Cloudflare {
             Method::GET,
             &self.account_path(&["cfd_tunnel", id.as_str()]),
         );
-        Ok(self.one(&self.executor, request, TUNNEL_READ).await?.result)
+        Ok(self.one(request, TUNNEL_READ).await?.result)
     }
 
     /// A tunnel's connected cloudflared clients and their connections.
@@ -471,7 +461,7 @@ impl Cloudflare {
             Method::DELETE,
             &["zones", zone.as_str(), "dns_records", id.as_str()],
         );
-        self.one::<serde_json::Value>(&self.executor, request, DNS_WRITE)
+        self.one::<serde_json::Value>(request, DNS_WRITE)
             .await
             .map(drop)
     }
@@ -484,7 +474,7 @@ impl Cloudflare {
         permission: &'static str,
     ) -> Result<T, ClientError> {
         let request = self.executor.request(method, path).json(body).send_once();
-        Ok(self.one(&self.executor, request, permission).await?.result)
+        Ok(self.one(request, permission).await?.result)
     }
 }
 
