@@ -4,12 +4,7 @@
 
 use std::time::Duration;
 
-use oceanid_core::crunchybridge::{Bridge, DEFAULT_BASE_URL};
-
-/// The variables that hold the API key, in the order they are read.
-pub(crate) const API_KEY_ENV: [&str; 2] = ["CRUNCHYBRIDGE_API_KEY", "CB_API_KEY"];
-/// The variable that points the client elsewhere (an `oceanid-emulator`, say).
-pub(crate) const API_URL_ENV: &str = "CRUNCHYBRIDGE_API_URL";
+use oceanid_core::crunchybridge::{API_KEY_ENV, API_URL_ENV, Bridge, DEFAULT_BASE_URL};
 
 /// A Bridge client whose every call (retries included) ends within `timeout`, or why there is
 /// none: no key, or an API URL the client refuses. The reason never holds the key.

@@ -24,11 +24,10 @@ use crate::resources::firewall_rule::FirewallRule;
 use crate::resources::role::Role;
 
 /// The default Crunchy Bridge API URL.
-pub const DEFAULT_API_URL: &str = "https://api.crunchybridge.com";
-/// Environment variables that provide the API key, in order.
-pub const API_KEY_ENV: [&str; 2] = ["CRUNCHYBRIDGE_API_KEY", "CB_API_KEY"];
-/// Environment variable that provides the API URL.
-pub const API_URL_ENV: &str = "CRUNCHYBRIDGE_API_URL";
+pub use oceanid_core::crunchybridge::DEFAULT_BASE_URL as DEFAULT_API_URL;
+/// Environment variables that provide the API key, in order; and the one that provides the
+/// API URL.
+pub use oceanid_core::crunchybridge::{API_KEY_ENV, API_URL_ENV};
 /// Environment variable that provides the cap on concurrent API requests.
 pub const MAX_CONCURRENT_REQUESTS_ENV: &str = "CRUNCHYBRIDGE_MAX_CONCURRENT_REQUESTS";
 

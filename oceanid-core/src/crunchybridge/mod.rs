@@ -100,6 +100,11 @@ pub use crate::http::{Page, RetryPolicy};
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.crunchybridge.com";
+/// The environment variables that hold an API key, in the order the provider and the CLI read
+/// them.
+pub const API_KEY_ENV: [&str; 2] = ["CRUNCHYBRIDGE_API_KEY", "CB_API_KEY"];
+/// The environment variable that points a client at another API URL (an emulator, say).
+pub const API_URL_ENV: &str = "CRUNCHYBRIDGE_API_URL";
 
 /// The default `User-Agent`.
 pub const DEFAULT_USER_AGENT: &str = concat!("oceanid/", env!("CARGO_PKG_VERSION"));
